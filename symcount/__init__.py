@@ -1,0 +1,28 @@
+"""symcount: derive, prove and solve the parameter count of a network in closed form.
+
+Example:
+    >>> from symcount import count_parameters
+    >>> from symcount.layers import LSTM
+    >>> from symcount.symbols import d, n
+    >>> count_parameters(LSTM(d, n, 4)).total
+    4*d*n + 28*n**2
+"""
+
+from __future__ import annotations
+
+from symcount.count import ParameterCount, count_parameters
+from symcount.errors import SymcountError
+from symcount.graph import Network
+from symcount.layers import GRU, LSTM, RNN, Embedding, Linear
+
+__all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
+    "Embedding",
+    "Linear",
+    "Network",
+    "ParameterCount",
+    "SymcountError",
+    "count_parameters",
+]
