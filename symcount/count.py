@@ -131,7 +131,8 @@ class ParameterCount:
         if kind == "node" and name:
             return self.part(name).expression
         choices = ["total"] + [f"group:{g}" for g in self.groups]
-        choices += [f"tag:{t}" for t in self.tags] + [f"node:{p.name}" for p in self.parts]
+        choices += [f"tag:{t}" for t in self.tags]
+        choices += [f"node:{p.name}" for p in self.parts]
         raise InputError(f"unknown subtotal {of!r}; accepted: {', '.join(choices)}")
 
     def subs(self, values: Mapping[sympy.Symbol, sympy.Expr]) -> ParameterCount:
@@ -226,7 +227,8 @@ def count_parameters(
         alias = _find_tensor(tie.alias, tensors)
         owner = _find_tensor(tie.owner, tensors)
         if len(alias.shape) != len(owner.shape) or not all(
-            sympy.expand(a - b) == 0 for a, b in zip(alias.shape, owner.shape)
+            sympy.expand(a - b) == 0
+            for a, b in zip(alias.shape, owner.shape, strict=True)
         ):
             raise ShapeMismatchError(
                 f"tie {tie.alias} -> {tie.owner}: shapes {alias.shape} and "
@@ -240,12 +242,19 @@ def count_parameters(
         times = network.times(v)
         own = sum((t.numel for t in tensors[v] if t.name not in tied[v]), 0)
         every = sum((t.numel for t in tensors[v]), 0)
-        parts.append(Part(
-            name=v, layer=layer, tensors=tensors[v], times=times,
-            tied=frozenset(tied[v]), expression=sympy.expand(times * own),
-            uses=sympy.expand(times * every), group=network.group(v),
-            tags=network.tags(v),
-        ))
+        parts.append(
+            Part(
+                name=v,
+                layer=layer,
+                tensors=tensors[v],
+                times=times,
+                tied=frozenset(tied[v]),
+                expression=sympy.expand(times * own),
+                uses=sympy.expand(times * every),
+                group=network.group(v),
+                tags=network.tags(v),
+            )
+        )
     groups: dict[str, sympy.Expr] = {}
     tags: dict[str, sympy.Expr] = {}
     for p in parts:
@@ -271,4 +280,6 @@ def _find_tensor(ref: str, tensors: Mapping[str, tuple[Tensor, ...]]) -> Tensor:
         if tensor.name == name:
             return tensor
     have = ", ".join(t.name for t in tensors[node]) or "none"
-    raise InputError(f"tie {ref!r}: node {node!r} has no tensor {name!r}; it has {have}")
+    raise InputError(
+        f"tie {ref!r}: node {node!r} has no tensor {name!r}; it has {have}"
+    )

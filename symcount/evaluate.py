@@ -117,8 +117,9 @@ def evaluate(
     resolved = resolve_values(values)
     for symbol, value in resolved.items():
         if value.is_number and not (value.is_integer and value.is_positive):
-            raise InputError(f"{symbol} = {values[symbol]} gives {value}, not a "
-                             "positive integer")
+            raise InputError(
+                f"{symbol} = {values[symbol]} gives {value}, not a positive integer"
+            )
 
     count = count_parameters(derivation.network, convention)
     numbers = count.subs(values)
@@ -126,7 +127,9 @@ def evaluate(
     for claim in derivation.claims:
         counted = numbers
         if claim.convention is not None and claim.convention is not convention:
-            counted = count_parameters(derivation.network, claim.convention).subs(values)
+            other = count_parameters(derivation.network, claim.convention)
+            counted = other.subs(values)
         checks.append(check_claim(claim, counted.value(claim.of)))
-    return Evaluation(derivation, convention, MappingProxyType(values), count,
-                      numbers, tuple(checks))
+    return Evaluation(
+        derivation, convention, MappingProxyType(values), count, numbers, tuple(checks)
+    )

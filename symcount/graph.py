@@ -187,8 +187,9 @@ class Network:
         resolved: dict[str, Layer] = {}
         for v in self:
             layer = self.G.nodes[v]["layer"]
-            sources = [u for u in self.G.predecessors(v) if not self.G.edges[u, v]["state"]]
-            states = [u for u in self.G.predecessors(v) if self.G.edges[u, v]["state"]]
+            incoming = list(self.G.predecessors(v))
+            sources = [u for u in incoming if not self.G.edges[u, v]["state"]]
+            states = [u for u in incoming if self.G.edges[u, v]["state"]]
             resolved[v] = self._infer(v, layer, [(u, resolved[u]) for u in sources])
             for u in states:
                 self._check_state(u, resolved[u], v, resolved[v])
@@ -198,7 +199,9 @@ class Network:
     def _require(self, node: str) -> str:
         if node not in self.G:
             known = ", ".join(self.G.nodes) or "none"
-            raise InputError(f"no node {node!r} in network {self.name!r}; nodes: {known}")
+            raise InputError(
+                f"no node {node!r} in network {self.name!r}; nodes: {known}"
+            )
         return node
 
     def _infer(self, v: str, layer: Layer, sources: list[tuple[str, Layer]]) -> Layer:
@@ -240,10 +243,16 @@ class Network:
         """A block repeated in sequence must map its input size to itself."""
         for block in self.blocks:
             members = set(block.nodes)
-            entries = [v for v in block.nodes
-                       if any(u not in members for u in self.G.predecessors(v))]
-            exits = [u for u in block.nodes
-                     if any(v not in members for v in self.G.successors(u))]
+            entries = [
+                v
+                for v in block.nodes
+                if any(u not in members for u in self.G.predecessors(v))
+            ]
+            exits = [
+                u
+                for u in block.nodes
+                if any(v not in members for v in self.G.successors(u))
+            ]
             for v in entries:
                 for u in exits:
                     size_in, size_out = layers[v].input_dim, layers[u].output_dim

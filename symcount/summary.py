@@ -39,8 +39,10 @@ def _rows_to_text(rows: list[list[str]], right: set[int]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for row in rows:
-        cells = [cell.rjust(w) if i in right else cell.ljust(w)
-                 for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        cells = [
+            cell.rjust(w) if i in right else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
         lines.append("  ".join(cells).rstrip())
     return lines
 
@@ -59,19 +61,34 @@ def derive_table(result: Evaluation) -> str:
 
     rows = [["node", "kind", "formula", "value", "share"]]
     for part, value in zip(count.parts, numbers.parts, strict=True):
-        rows.append([part.name, part.layer.kind, str(closed_form(part.expression)),
-                     number(value.expression), _share(value.expression, numbers.total)])
+        rows.append(
+            [
+                part.name,
+                part.layer.kind,
+                str(closed_form(part.expression)),
+                number(value.expression),
+                _share(value.expression, numbers.total),
+            ]
+        )
     rows.append(["total", "", "", number(numbers.total), "100.0%"])
     lines += _rows_to_text(rows, right={3, 4})
 
-    for title, symbolic, table in (("group", count.groups, numbers.groups),
-                                   ("tag", count.tags, numbers.tags)):
+    for title, symbolic, table in (
+        ("group", count.groups, numbers.groups),
+        ("tag", count.tags, numbers.tags),
+    ):
         if symbolic:
             lines.append("")
             rows = [[title, "formula", "value", "share"]]
             for name, expr in symbolic.items():
-                rows.append([name, str(closed_form(expr)), number(table[name]),
-                             _share(table[name], numbers.total)])
+                rows.append(
+                    [
+                        name,
+                        str(closed_form(expr)),
+                        number(table[name]),
+                        _share(table[name], numbers.total),
+                    ]
+                )
             lines += _rows_to_text(rows, right={2, 3})
 
     lines += ["", f"N = {count.closed_form}", f"  = {number(numbers.total)}"]
@@ -82,8 +99,14 @@ def derive_table(result: Evaluation) -> str:
             status = check.status
             if not check.holds:
                 status += f" (gap {check.gap:+,})"
-            rows.append([check.claim.name, number(check.claim.value),
-                         number(check.derived), status])
+            rows.append(
+                [
+                    check.claim.name,
+                    number(check.claim.value),
+                    number(check.derived),
+                    status,
+                ]
+            )
         lines += _rows_to_text(rows, right={1, 2})
     return "\n".join(lines)
 
@@ -100,22 +123,36 @@ def derive_json(result: Evaluation) -> dict[str, Any]:
         "title": result.derivation.title,
         "convention": result.convention.value,
         "symbols": {
-            info.name: {"meaning": info.meaning,
-                        "value": _plain(result.values.get(info.symbol))}
+            info.name: {
+                "meaning": info.meaning,
+                "value": _plain(result.values.get(info.symbol)),
+            }
             for info in result.derivation.symbols
         },
-        "total": {**entry(count.total, numbers.total),
-                  "latex": sympy.latex(count.closed_form)},
-        "parts": [{"name": p.name, "kind": p.layer.kind,
-                   **entry(p.expression, v.expression)}
-                  for p, v in zip(count.parts, numbers.parts, strict=True)],
+        "total": {
+            **entry(count.total, numbers.total),
+            "latex": sympy.latex(count.closed_form),
+        },
+        "parts": [
+            {"name": p.name, "kind": p.layer.kind, **entry(p.expression, v.expression)}
+            for p, v in zip(count.parts, numbers.parts, strict=True)
+        ],
         "groups": {k: entry(v, numbers.groups[k]) for k, v in count.groups.items()},
         "tags": {k: entry(v, numbers.tags[k]) for k, v in count.tags.items()},
-        "claims": [{"name": c.claim.name, "of": c.claim.of, "quote": c.claim.quote,
-                    "stated": c.claim.value, "rounding": c.claim.rounding,
-                    "derived": c.derived, "holds": c.holds, "status": c.status,
-                    "note": c.claim.note}
-                   for c in result.claims],
+        "claims": [
+            {
+                "name": c.claim.name,
+                "of": c.claim.of,
+                "quote": c.claim.quote,
+                "stated": c.claim.value,
+                "rounding": c.claim.rounding,
+                "derived": c.derived,
+                "holds": c.holds,
+                "status": c.status,
+                "note": c.claim.note,
+            }
+            for c in result.claims
+        ],
     }
 
 
@@ -129,8 +166,10 @@ def _plain(value: sympy.Expr | None) -> int | str | None:
 def solve_text(solution: Solution) -> str:
     """One line per answer: the solution, or why there is none and the neighbours."""
     sym, target = solution.symbol, solution.target
-    lines = [f"{solution.of}({sym}) = {solution.expression}",
-             f"target: {number(target)}"]
+    lines = [
+        f"{solution.of}({sym}) = {solution.expression}",
+        f"target: {number(target)}",
+    ]
     if solution.exact:
         for value in solution.solutions:
             lines.append(f"{sym} = {value}")
@@ -139,11 +178,15 @@ def solve_text(solution: Solution) -> str:
         lines.append(f"no positive {sym} gives {number(target)}")
         return "\n".join(lines)
     roots = ", ".join(f"{r:.4f}" for r in solution.roots)
-    lines.append(f"no positive integer {sym} gives exactly {number(target)} "
-                 f"(real solution {sym} = {roots}); nearest integers:")
+    lines.append(
+        f"no positive integer {sym} gives exactly {number(target)} "
+        f"(real solution {sym} = {roots}); nearest integers:"
+    )
     for near in solution.neighbours:
-        lines.append(f"  {sym} = {near.value}: {number(near.total)} "
-                     f"({near.difference(target):+,})")
+        lines.append(
+            f"  {sym} = {near.value}: {number(near.total)} "
+            f"({near.difference(target):+,})"
+        )
     return "\n".join(lines)
 
 
@@ -157,9 +200,14 @@ def solve_json(solution: Solution) -> dict[str, Any]:
         "solutions": list(solution.solutions),
         "exact": solution.exact,
         "roots": list(solution.roots),
-        "neighbours": [{"value": n.value, "total": n.total,
-                        "difference": n.difference(solution.target)}
-                       for n in solution.neighbours],
+        "neighbours": [
+            {
+                "value": n.value,
+                "total": n.total,
+                "difference": n.difference(solution.target),
+            }
+            for n in solution.neighbours
+        ],
     }
 
 
@@ -171,6 +219,13 @@ def check_table(results: list[Evaluation]) -> str:
             status = check.status
             if not check.holds:
                 status += f" (gap {check.gap:+,})"
-            rows.append([result.derivation.name, check.claim.name,
-                         number(check.claim.value), number(check.derived), status])
+            rows.append(
+                [
+                    result.derivation.name,
+                    check.claim.name,
+                    number(check.claim.value),
+                    number(check.derived),
+                    status,
+                ]
+            )
     return "\n".join(_rows_to_text(rows, right={2, 3}))

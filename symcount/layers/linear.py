@@ -39,10 +39,16 @@ class Linear(Layer):
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "in_features", size(self.in_features, "in_features",
-                                       layer=self.kind, optional=True))
-        set_(self, "out_features", size(self.out_features, "out_features",
-                                        layer=self.kind))
+        set_(
+            self,
+            "in_features",
+            size(self.in_features, "in_features", layer=self.kind, optional=True),
+        )
+        set_(
+            self,
+            "out_features",
+            size(self.out_features, "out_features", layer=self.kind),
+        )
 
     @property
     def output_dim(self) -> sympy.Expr:

@@ -44,8 +44,11 @@ class _Recurrent(Layer):
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "input_size", size(self.input_size, "input_size",
-                                      layer=self.kind, optional=True))
+        set_(
+            self,
+            "input_size",
+            size(self.input_size, "input_size", layer=self.kind, optional=True),
+        )
         for field in ("hidden_size", "num_layers"):
             set_(self, field, size(getattr(self, field), field, layer=self.kind))
         for field in ("bias", "bidirectional"):
@@ -80,8 +83,10 @@ class _Recurrent(Layer):
         first = self._require_input()
         deeper = self.directions * self.recurrent_size
         if self.num_layers.is_Integer and self.num_layers <= _ENUMERATE_UP_TO:
-            stack = [(str(k), 1, None, first if k == 0 else deeper)
-                     for k in range(int(self.num_layers))]
+            stack = [
+                (str(k), 1, None, first if k == 0 else deeper)
+                for k in range(int(self.num_layers))
+            ]
         else:
             rest = (sympy.Integer(1), self.num_layers - 1)
             stack = [("0", 1, None, first), ("{k}", self.num_layers - 1, rest, deeper)]
@@ -89,8 +94,15 @@ class _Recurrent(Layer):
         for layer, copies, index, width in stack:
             for suffix in ("", "_reverse")[: self.directions]:
                 for name, shape, role in self._layer_tensors(width, convention):
-                    tensors.append(Tensor(f"{name}_l{layer}{suffix}", shape,
-                                          sympy.Integer(1) * copies, index, role))
+                    tensors.append(
+                        Tensor(
+                            f"{name}_l{layer}{suffix}",
+                            shape,
+                            sympy.Integer(1) * copies,
+                            index,
+                            role,
+                        )
+                    )
         return tuple(tensors)
 
     def _layer_tensors(self, width: sympy.Expr, convention: Convention):

@@ -23,11 +23,11 @@ def torch_parameters(kind, *args, **kwargs) -> dict[str, int]:
 
 
 GRID = [
-    (kind, input_size, hidden, layers, bias, bidirectional, proj)
-    for kind, input_size, hidden, layers, bias, bidirectional, proj in itertools.product(
+    case
+    for case in itertools.product(
         TORCH, [1, 7], [3, 10], [1, 2, 5], [True, False], [True, False], [0, 2]
     )
-    if proj == 0 or kind is LSTM
+    if case[-1] == 0 or case[0] is LSTM
 ]
 
 
@@ -36,10 +36,18 @@ def test_matches_torch_tensor_by_tensor(
     kind, input_size, hidden, layers, bias, bidirectional, proj
 ):
     extra = {"proj_size": proj} if proj else {}
-    expected = torch_parameters(kind, input_size, hidden, layers, bias=bias,
-                                bidirectional=bidirectional, **extra)
-    layer = kind(input_size, hidden, layers, bias=bias, bidirectional=bidirectional,
-                 **extra)
+    expected = torch_parameters(
+        kind,
+        input_size,
+        hidden,
+        layers,
+        bias=bias,
+        bidirectional=bidirectional,
+        **extra,
+    )
+    layer = kind(
+        input_size, hidden, layers, bias=bias, bidirectional=bidirectional, **extra
+    )
     tensors = layer.tensors("pytorch")
     assert {t.name: int(t.numel) for t in tensors} == expected
     assert [t.name for t in tensors] == list(expected)
@@ -61,8 +69,17 @@ def test_symbolic_formula_matches_torch(
 ):
     proj = data.draw(st.integers(0, hidden - 1)) if kind is LSTM else 0
     extra = {"proj_size": proj} if proj else {}
-    expected = sum(torch_parameters(kind, input_size, hidden, layers, bias=bias,
-                                    bidirectional=bidirectional, **extra).values())
+    expected = sum(
+        torch_parameters(
+            kind,
+            input_size,
+            hidden,
+            layers,
+            bias=bias,
+            bidirectional=bidirectional,
+            **extra,
+        ).values()
+    )
     symbolic = kind(d, n, L, bias=bias, bidirectional=bidirectional, **extra)
     formula = symbolic.count("pytorch")
     assert formula.subs({d: input_size, n: hidden, L: layers}) == expected
