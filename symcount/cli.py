@@ -69,12 +69,19 @@ def _parser() -> argparse.ArgumentParser:
     p = command("derive", _run_derive, "derive a network's parameter count")
     _add_derivation_options(p)
 
-    p = command("solve", _run_solve, "solve the count = target for one symbol")
+    p = command("solve", _run_solve, "solve the count for unknown symbols")
     _add_derivation_options(p)
-    p.add_argument("--target", required=True,
-                   help="parameters wanted: 384M, 1.5B, 384e6 or 384000000")
-    p.add_argument("--for", dest="unknown", required=True, metavar="SYM",
-                   help="the symbol to solve for")
+    p.add_argument("--target", dest="targets", action="append", default=[],
+                   metavar="[OF=]T",
+                   help="parameters wanted: 384M, 1.5B, 384e6 or 384000000; prefix "
+                        "a subtotal as tag:recurrent=64M (repeatable, one per --for)")
+    p.add_argument("--for", dest="unknowns", action="append", default=[],
+                   metavar="SYM", help="a symbol to solve for (repeatable)")
+    p.add_argument("--max", dest="maximize", metavar="SYM",
+                   help="find the largest SYM whose count stays within --budget")
+    p.add_argument("--budget", help="the most parameters allowed, with --max")
+    p.add_argument("--multiple-of", type=int, default=1, metavar="K",
+                   help="with --max: only multiples of K (e.g. 64)")
     p.add_argument("--of", default="total",
                    help="total (default), group:NAME, tag:NAME or node:NAME")
 
@@ -157,22 +164,57 @@ def _run_derive(args: argparse.Namespace) -> int:
 
 
 def _run_solve(args: argparse.Namespace) -> int:
+    from symcount import summary
     from symcount.errors import InputError
-    from symcount.expressions import parse_count
-    from symcount.solve import solve_for
-    from symcount.summary import solve_json, solve_text
+    from symcount.expressions import count_rounding, parse_count
+    from symcount.solve import maximize, solve_for, solve_system
 
-    target = parse_count(args.target, where="--target")
     result = _evaluate(args)
     symbols = result.derivation.symbol_table
-    if args.unknown not in symbols:
-        raise InputError(f"--for {args.unknown}: unknown symbol; declared symbols: "
-                         + ", ".join(symbols))
-    result.count.subtotal(args.of)
-    solution = solve_for(result.count, symbols[args.unknown], target, result.values,
-                         of=args.of)
-    _emit(args, solve_json(solution), solve_text(solution))
+
+    def symbol(name: str, option: str):
+        if name not in symbols:
+            raise InputError(f"{option} {name}: unknown symbol; declared symbols: "
+                             + ", ".join(symbols))
+        return symbols[name]
+
+    if args.maximize:
+        if args.targets or args.unknowns or not args.budget:
+            raise InputError("--max SYM takes --budget B, without --target/--for")
+        budget = parse_count(args.budget, where="--budget")
+        answer = maximize(result.count, symbol(args.maximize, "--max"), budget,
+                          result.values, of=args.of,
+                          multiple_of=_positive(args.multiple_of, "--multiple-of"))
+        _emit(args, summary.budget_json(answer), summary.budget_text(answer))
+        return 0
+
+    if not args.targets or len(args.targets) != len(args.unknowns):
+        raise InputError("give one --target per --for (e.g. --target 384M --for d), "
+                         "or --max SYM --budget B")
+    unknowns = [symbol(name, "--for") for name in args.unknowns]
+    targets = []
+    for text in args.targets:
+        of, sep, value = text.rpartition("=")
+        of = of.strip() if sep else args.of
+        targets.append((of, value, parse_count(value, where=f"--target {text}")))
+    if len(unknowns) == 1:
+        of, text, target = targets[0]
+        solution = solve_for(result.count, unknowns[0], target, result.values,
+                             of=of, rounding=count_rounding(text))
+        _emit(args, summary.solve_json(solution), summary.solve_text(solution))
+        return 0
+    system = solve_system(result.count, [(of, t) for of, _, t in targets], unknowns,
+                          result.values)
+    _emit(args, summary.system_json(system), summary.system_text(system))
     return 0
+
+
+def _positive(value: int, option: str) -> int:
+    from symcount.errors import InputError
+
+    if value < 1:
+        raise InputError(f"{option} {value}: must be a positive integer")
+    return value
 
 
 def _run_check(args: argparse.Namespace) -> int:

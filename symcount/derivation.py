@@ -25,7 +25,7 @@ import sympy
 
 from symcount.conventions import Convention
 from symcount.errors import DerivationError, InputError, SymcountError
-from symcount.expressions import parse_count, parse_expression
+from symcount.expressions import count_rounding, parse_count, parse_expression
 from symcount.graph import Network
 from symcount.layers import KINDS
 from symcount.symbols import dimension
@@ -186,16 +186,6 @@ def _find(name_or_path: str | Path) -> Path:
         f"unknown derivation {text!r}{hint}; catalogue: {', '.join(names)}; "
         "or give the path of a .toml file"
     )
-
-
-def _precision(text: str) -> int:
-    """The unit of the last printed digit: ``"384M"`` -> 10^6, ``"1.5B"`` -> 10^8."""
-    match = re.fullmatch(r"\s*\d[\d_,]*(?:\.(\d+))?\s*([kKmMbBgGtT]?)\s*", text)
-    if not match:
-        return 1
-    scale = parse_count("1" + match[2]) if match[2] else 1
-    decimals = len(match[1] or "")
-    return max(scale // 10**decimals, 1)
 
 
 class _Loader:
@@ -390,7 +380,7 @@ class _Loader:
                 stated = parse_count(value, where=f"{key}.value")
                 rounding = (parse_count(entry["rounding"], where=f"{key}.rounding")
                             if "rounding" in entry else
-                            _precision(value) if isinstance(value, str) else 1)
+                            count_rounding(value))
             except InputError as err:
                 raise self.error(f"{key}.value", str(err)) from None
             convention = entry.get("convention")

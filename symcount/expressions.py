@@ -246,3 +246,23 @@ class _Builder:
         if node.keywords or not node.args:
             raise self.refuse(f"{node.func.id}() without plain arguments")
         return _FUNCTIONS[node.func.id](*(self.build(arg) for arg in node.args))
+
+
+def count_rounding(text: str | int) -> int:
+    """The unit of the last digit a count is printed to: its rounding.
+
+    A paper that prints "117M" rounds to millions, "1.5B" to hundreds of
+    millions; a plain integer is exact.
+
+    Example:
+        >>> from symcount.expressions import count_rounding
+        >>> count_rounding("117M"), count_rounding("1.5B"), count_rounding(42)
+        (1000000, 100000000, 1)
+    """
+    if not isinstance(text, str):
+        return 1
+    match = re.fullmatch(r"\s*\d[\d_,]*(?:\.(\d+))?\s*([kKmMbBgGtT]?)\s*", text)
+    if not match or not match[2]:
+        return 1
+    scale = _SUFFIXES[match[2].lower()]
+    return max(scale // 10 ** len(match[1] or ""), 1)

@@ -11,15 +11,19 @@ import sympy
 
 from symcount.count import closed_form
 from symcount.evaluate import Evaluation
-from symcount.solve import Solution
+from symcount.solve import Budget, Range, Solution, SystemSolution
 
 __all__ = [
+    "budget_json",
+    "budget_text",
     "check_table",
     "derive_json",
     "derive_table",
     "number",
     "solve_json",
     "solve_text",
+    "system_json",
+    "system_text",
 ]
 
 
@@ -164,30 +168,41 @@ def _plain(value: sympy.Expr | None) -> int | str | None:
 
 
 def solve_text(solution: Solution) -> str:
-    """One line per answer: the solution, or why there is none and the neighbours."""
+    """The solution, or why there is none and the neighbours; then the rounding."""
     sym, target = solution.symbol, solution.target
     lines = [
         f"{solution.of}({sym}) = {solution.expression}",
         f"target: {number(target)}",
     ]
     if solution.exact:
-        for value in solution.solutions:
-            lines.append(f"{sym} = {value}")
-        return "\n".join(lines)
-    if not solution.roots:
+        lines += [f"{sym} = {value}" for value in solution.solutions]
+    elif not solution.roots:
         lines.append(f"no positive {sym} gives {number(target)}")
-        return "\n".join(lines)
-    roots = ", ".join(f"{r:.4f}" for r in solution.roots)
-    lines.append(
-        f"no positive integer {sym} gives exactly {number(target)} "
-        f"(real solution {sym} = {roots}); nearest integers:"
-    )
-    for near in solution.neighbours:
+    else:
+        roots = ", ".join(f"{r:.4f}" for r in solution.roots)
         lines.append(
-            f"  {sym} = {near.value}: {number(near.total)} "
-            f"({near.difference(target):+,})"
+            f"no positive integer {sym} gives exactly {number(target)} "
+            f"(real solution {sym} = {roots}); nearest integers:"
+        )
+        for near in solution.neighbours:
+            lines.append(
+                f"  {sym} = {near.value}: {number(near.total)} "
+                f"({near.difference(target):+,})"
+            )
+    if solution.rounding > 1:
+        shown = ", ".join(_range(r) for r in solution.ranges) or "none"
+        lines.append(
+            f"{sym} for which {solution.of} rounds to {number(target)} "
+            f"(to the nearest {number(solution.rounding)}): {shown}"
         )
     return "\n".join(lines)
+
+
+def _range(bounds: Range) -> str:
+    start, stop = bounds
+    if stop is None:
+        return f"{start:,} and above"
+    return f"{start:,}" if start == stop else f"{start:,} to {stop:,}"
 
 
 def solve_json(solution: Solution) -> dict[str, Any]:
@@ -208,6 +223,63 @@ def solve_json(solution: Solution) -> dict[str, Any]:
             }
             for n in solution.neighbours
         ],
+        "rounding": solution.rounding,
+        "ranges": [list(r) for r in solution.ranges],
+    }
+
+
+def budget_text(answer: Budget) -> str:
+    """The largest value within a budget, its total and the next step's."""
+    sym = answer.symbol
+    step = f" (multiple of {answer.multiple_of})" if answer.multiple_of > 1 else ""
+    return "\n".join(
+        [
+            f"{answer.of}({sym}) = {answer.expression}",
+            f"budget: {number(answer.budget)}",
+            f"largest {sym}{step}: {sym} = {answer.value}, "
+            f"{answer.of} = {number(answer.total)}",
+            f"next: {sym} = {answer.value + answer.multiple_of} would need "
+            f"{number(answer.next_total)}",
+        ]
+    )
+
+
+def budget_json(answer: Budget) -> dict[str, Any]:
+    """The JSON document of ``symcount solve --max``."""
+    return {
+        "symbol": str(answer.symbol),
+        "budget": answer.budget,
+        "of": answer.of,
+        "expression": str(answer.expression),
+        "multiple_of": answer.multiple_of,
+        "value": answer.value,
+        "total": answer.total,
+        "next_total": answer.next_total,
+    }
+
+
+def system_text(system: SystemSolution) -> str:
+    """The equations of a system and its positive solutions."""
+    lines = [f"{expr} = 0" for expr in system.equations]
+    for solution in system.solutions:
+        lines.append(", ".join(f"{s} = {v}" for s, v in solution.items()))
+    if not system.solutions:
+        lines.append("no positive integer solution")
+        for solution in system.real:
+            values = ", ".join(f"{s} = {v:.4f}" for s, v in solution.items())
+            lines.append(f"real solution: {values}")
+    return "\n".join(lines)
+
+
+def system_json(system: SystemSolution) -> dict[str, Any]:
+    """The JSON document of ``symcount solve`` with several unknowns."""
+    return {
+        "symbols": [str(s) for s in system.symbols],
+        "targets": [{"of": of, "target": t} for of, t in system.targets],
+        "equations": [str(e) for e in system.equations],
+        "solutions": [{str(s): v for s, v in x.items()} for x in system.solutions],
+        "exact": system.exact,
+        "real": [{str(s): v for s, v in x.items()} for x in system.real],
     }
 
 

@@ -131,7 +131,10 @@ def test_list(cli):
         (("derive", "seq2seq", "--set", "n=d", "--set", "d=n"), "in a loop"),
         (("derive", "seq2seq", "--set", "d=n/3"), "not a positive integer"),
         (("derive", "missing/file.toml"), "missing/file.toml: no such derivation"),
-        (("solve", "seq2seq", "--target", "-1", "--for", "d"), "--target: '-1'"),
+        (
+            ("solve", "seq2seq", "--target", "-1", "--for", "d"),
+            "--target -1: '-1' is not a positive",
+        ),
         (("solve", "seq2seq", "--target", "9^9^9^9", "--for", "d"), "exponent"),
         (("solve", "seq2seq", "--target", "1M", "--for", "x"), "--for x: unknown"),
     ],
@@ -156,3 +159,54 @@ def test_hostile_set_runs_no_code(tmp_path):
     assert "--set d=__import__" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "pwned").exists()
+
+
+class TestSolveBudget:
+    def test_max_d_within_384m(self, cli):
+        status, document, _ = cli(
+            "solve", "seq2seq", "--max", "d", "--budget", "384M", "--json", as_json=True
+        )
+        assert status == 0
+        assert (document["value"], document["total"]) == (1000, 384_000_000)
+
+    def test_multiple_of_64(self, cli):
+        status, out, _ = cli(
+            "solve", "seq2seq", "--max", "d", "--budget", "384M", "--multiple-of", "64"
+        )
+        assert "largest d (multiple of 64): d = 960, total = 374,080,000" in out
+
+    def test_two_unknowns(self, cli):
+        status, document, _ = cli(
+            "solve",
+            "seq2seq",
+            "--target",
+            "384M",
+            "--target",
+            "tag:recurrent=64M",
+            "--for",
+            "d",
+            "--for",
+            "n",
+            "--json",
+            as_json=True,
+        )
+        assert document["solutions"] == [{"d": 1000, "n": 1000}]
+
+    def test_rounding_interval_is_reported(self, cli):
+        _, document, _ = cli(
+            "solve", "seq2seq", "--target", "384M", "--for", "d", "--json", as_json=True
+        )
+        assert document["rounding"] == 1_000_000
+        assert document["ranges"] == [[998, 1002]]
+
+    @pytest.mark.parametrize(
+        "args,message",
+        [
+            (("--max", "d"), "--max SYM takes --budget B"),
+            (("--target", "1M"), "give one --target per --for"),
+            (("--max", "d", "--budget", "1M", "--multiple-of", "0"), "--multiple-of 0"),
+        ],
+    )
+    def test_bad_combinations(self, cli, args, message):
+        status, _, err = cli("solve", "seq2seq", *args)
+        assert status == 2 and message in err
