@@ -85,6 +85,24 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--of", default="total",
                    help="total (default), group:NAME, tag:NAME or node:NAME")
 
+    p = command("sweep", _run_sweep, "evaluate the count over grids of values")
+    _add_derivation_options(p)
+    p.add_argument("--grid", dest="grids", action="append", default=[],
+                   metavar="SYM=START:STOP:STEP",
+                   help="values of a symbol, STOP included, or SYM=A,B,C "
+                        "(repeatable)")
+    p.add_argument("--of", dest="columns", action="append", default=[],
+                   help="a subtotal to compute: total (default), group:NAME, ...")
+    p.add_argument("--where", dest="conditions", action="append", default=[],
+                   metavar="COND", help="keep rows where e.g. 'total<=1B'")
+    p.add_argument("--csv", metavar="FILE", help="write every row to FILE as CSV")
+    p.add_argument("--limit", type=int, default=20,
+                   help="rows to print (default 20)")
+
+    p = command("explain", _run_explain,
+                "dominant terms, marginal costs, shares and conventions")
+    _add_derivation_options(p)
+
     p = command("check", _run_check, "check the papers' claims (all if none named)")
     p.add_argument("derivations", nargs="*", metavar="NAME|PATH")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -103,11 +121,16 @@ def _add_derivation_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _emit(args: argparse.Namespace, document: Any, text: str) -> None:
+def _emit(
+    args: argparse.Namespace,
+    document: Callable[[], Any],
+    text: Callable[[], str],
+) -> None:
+    """Prints JSON or text; only the one asked for is built."""
     if args.json:
-        print(json.dumps(document, indent=2))
+        print(json.dumps(document(), indent=2))
     else:
-        print(text)
+        print(text())
 
 
 def _evaluate(args: argparse.Namespace):
@@ -151,7 +174,7 @@ def _run_list(args: argparse.Namespace) -> int:
     width = max((len(d.name) for d in entries), default=0)
     text = "\n".join(f"{d.name:<{width}}  {d.title} ({d.citation.get('year')})"
                      for d in entries)
-    _emit(args, document, text)
+    _emit(args, lambda: document, lambda: text)
     return 0
 
 
@@ -159,7 +182,7 @@ def _run_derive(args: argparse.Namespace) -> int:
     from symcount.summary import derive_json, derive_table
 
     result = _evaluate(args)
-    _emit(args, derive_json(result), derive_table(result))
+    _emit(args, lambda: derive_json(result), lambda: derive_table(result))
     return 0
 
 
@@ -185,7 +208,8 @@ def _run_solve(args: argparse.Namespace) -> int:
         answer = maximize(result.count, symbol(args.maximize, "--max"), budget,
                           result.values, of=args.of,
                           multiple_of=_positive(args.multiple_of, "--multiple-of"))
-        _emit(args, summary.budget_json(answer), summary.budget_text(answer))
+        _emit(args, lambda: summary.budget_json(answer),
+              lambda: summary.budget_text(answer))
         return 0
 
     if not args.targets or len(args.targets) != len(args.unknowns):
@@ -201,11 +225,66 @@ def _run_solve(args: argparse.Namespace) -> int:
         of, text, target = targets[0]
         solution = solve_for(result.count, unknowns[0], target, result.values,
                              of=of, rounding=count_rounding(text))
-        _emit(args, summary.solve_json(solution), summary.solve_text(solution))
+        _emit(args, lambda: summary.solve_json(solution),
+              lambda: summary.solve_text(solution))
         return 0
     system = solve_system(result.count, [(of, t) for of, _, t in targets], unknowns,
                           result.values)
-    _emit(args, summary.system_json(system), summary.system_text(system))
+    _emit(args, lambda: summary.system_json(system),
+              lambda: summary.system_text(system))
+    return 0
+
+
+def _run_sweep(args: argparse.Namespace) -> int:
+    import csv
+
+    from symcount import summary
+    from symcount.errors import InputError
+    from symcount.sweep import parse_condition, parse_grid, sweep
+
+    result = _evaluate(args)
+    if not args.grids:
+        raise InputError("give at least one --grid SYM=START:STOP:STEP")
+    grids = dict(parse_grid(text, result.derivation.symbol_table)
+                 for text in args.grids)
+    conditions = [parse_condition(text) for text in args.conditions]
+    answer = sweep(result.count, grids, result.values,
+                   of=args.columns or ["total"], where=conditions,
+                   progress=_progress_bar())
+    if args.csv:
+        with open(args.csv, "w", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(answer.columns)
+            writer.writerows(answer.rows())
+    limit = _positive(args.limit, "--limit") if not args.json else len(answer)
+    _emit(args, lambda: summary.sweep_json(answer),
+              lambda: summary.sweep_text(answer, limit))
+    return 0
+
+
+def _progress_bar() -> Callable[[int, int], None] | None:
+    """A progress bar on standard error for sweeps of many points, if a terminal."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, points: int) -> None:
+        if points < 5_000_000:
+            return
+        filled = 30 * done // points
+        bar = "#" * filled + "." * (30 - filled)
+        end = "\n" if done == points else ""
+        print(f"\r[{bar}] {done:,}/{points:,} points", end=end, file=sys.stderr)
+
+    return show
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from symcount import summary
+    from symcount.explain import explain
+
+    answer = explain(_evaluate(args))
+    _emit(args, lambda: summary.explain_json(answer),
+              lambda: summary.explain_text(answer))
     return 0
 
 
@@ -228,6 +307,6 @@ def _run_check(args: argparse.Namespace) -> int:
                  "stated": c.claim.value, "derived": c.derived, "holds": c.holds,
                  "status": c.status, "note": c.claim.note}
                 for r in results for c in r.claims]
-    _emit(args, document, check_table(results))
+    _emit(args, lambda: document, lambda: check_table(results))
     failed = any(c.status == "fails" for r in results for c in r.claims)
     return 1 if failed else 0

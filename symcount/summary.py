@@ -5,13 +5,16 @@ These build strings and dicts; printing them is the CLI's job.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import sympy
 
 from symcount.count import closed_form
 from symcount.evaluate import Evaluation
+from symcount.explain import Explanation
 from symcount.solve import Budget, Range, Solution, SystemSolution
+from symcount.sweep import SweepResult
 
 __all__ = [
     "budget_json",
@@ -19,9 +22,13 @@ __all__ = [
     "check_table",
     "derive_json",
     "derive_table",
+    "explain_json",
+    "explain_text",
     "number",
     "solve_json",
     "solve_text",
+    "sweep_json",
+    "sweep_text",
     "system_json",
     "system_text",
 ]
@@ -52,6 +59,7 @@ def _rows_to_text(rows: list[list[str]], right: set[int]) -> list[str]:
 
 
 def _share(part: sympy.Expr, total: sympy.Expr) -> str:
+    part, total = sympy.sympify(part), sympy.sympify(total)
     if part.is_number and total.is_number and total != 0:
         return f"{100 * float(part) / float(total):.1f}%"
     return ""
@@ -301,3 +309,80 @@ def check_table(results: list[Evaluation]) -> str:
                 ]
             )
     return "\n".join(_rows_to_text(rows, right={2, 3}))
+
+
+def sweep_text(answer: SweepResult, limit: int) -> str:
+    """The first ``limit`` rows of a sweep as a table, and how many there are."""
+    rows = [list(answer.columns)]
+    first = itertools.islice(answer.rows(), limit)
+    rows += [[f"{v:,}" for v in row] for row in first]
+    lines = _rows_to_text(rows, right=set(range(len(answer.columns))))
+    shown = min(limit, len(answer))
+    lines.append(f"{len(answer):,} of {answer.points:,} points kept; {shown} shown")
+    return "\n".join(lines)
+
+
+def sweep_json(answer: SweepResult) -> dict[str, Any]:
+    """The JSON document of ``symcount sweep --json``: every kept row."""
+    return {
+        "columns": list(answer.columns),
+        "points": answer.points,
+        "rows": [list(row) for row in answer.rows()],
+    }
+
+
+def explain_text(answer: Explanation) -> str:
+    """Symbols' effects, the largest terms, group shares and conventions."""
+    total = answer.total
+    rows = [["symbol", "value", "grows as", "dN/dx", "per unit", "elasticity"]]
+    for e in answer.effects:
+        rows.append(
+            [
+                str(e.symbol),
+                number(e.value),
+                str(e.dominant_at_values),
+                str(e.derivative),
+                number(e.marginal),
+                f"{e.elasticity:.3f}",
+            ]
+        )
+    lines = [f"N = {number(total)}", ""] + _rows_to_text(rows, right={1, 4, 5})
+
+    rows = [["term", "value", "share"]]
+    rows += [
+        [str(t.expression), number(t.value), _share(t.value, total)]
+        for t in answer.terms
+    ]
+    lines += [""] + _rows_to_text(rows, right={1, 2})
+
+    if answer.groups:
+        rows = [["group", "value", "share"]]
+        rows += [[name, number(v), _share(v, total)] for name, v in answer.groups]
+        lines += [""] + _rows_to_text(rows, right={1, 2})
+
+    rows = [["convention", "total", "difference"]]
+    rows += [[c.value, number(v), f"{v - total:+,}"] for c, v in answer.conventions]
+    lines += [""] + _rows_to_text(rows, right={1, 2})
+    return "\n".join(lines)
+
+
+def explain_json(answer: Explanation) -> dict[str, Any]:
+    """The JSON document of ``symcount explain --json``."""
+    return {
+        "total": answer.total,
+        "symbols": {
+            str(e.symbol): {
+                "value": _plain(e.value),
+                "degree": e.degree,
+                "dominant": str(e.dominant),
+                "dominant_at_values": str(e.dominant_at_values),
+                "derivative": str(e.derivative),
+                "marginal": _plain(e.marginal),
+                "elasticity": e.elasticity,
+            }
+            for e in answer.effects
+        },
+        "terms": [{"term": str(t.expression), "value": t.value} for t in answer.terms],
+        "groups": dict(answer.groups),
+        "conventions": {c.value: v for c, v in answer.conventions},
+    }
