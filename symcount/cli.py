@@ -103,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
                 "dominant terms, marginal costs, shares and conventions")
     _add_derivation_options(p)
 
+    p = command("reconcile", _run_reconcile,
+                "find single changes that make a paper's failing claims hold")
+    _add_derivation_options(p)
+    p.add_argument("--claim", help="reconcile this claim even if it holds")
+
     p = command("check", _run_check, "check the papers' claims (all if none named)")
     p.add_argument("derivations", nargs="*", metavar="NAME|PATH")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -285,6 +290,16 @@ def _run_explain(args: argparse.Namespace) -> int:
     answer = explain(_evaluate(args))
     _emit(args, lambda: summary.explain_json(answer),
               lambda: summary.explain_text(answer))
+    return 0
+
+
+def _run_reconcile(args: argparse.Namespace) -> int:
+    from symcount import summary
+    from symcount.reconcile import reconcile
+
+    answers = reconcile(_evaluate(args), args.claim)
+    _emit(args, lambda: summary.reconcile_json(answers),
+          lambda: summary.reconcile_text(answers))
     return 0
 
 

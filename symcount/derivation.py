@@ -45,7 +45,7 @@ _TOP_KEYS = {
     "ties": False, "repeats": False, "claims": False, "notes": False,
 }
 _CITATION_KEYS = {"authors", "year", "title", "venue", "url", "where", "doi"}
-_SYMBOL_KEYS = {"meaning", "value"}
+_SYMBOL_KEYS = {"meaning", "value", "approximate"}
 _NODE_KEYS = {"kind", "group", "tags"}
 _EDGE_KEYS = {"from", "to", "state"}
 _TIE_KEYS = {"tensor", "to"}
@@ -57,12 +57,17 @@ _MAX_FILE_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class SymbolInfo:
-    """A declared dimension symbol, its meaning and the paper's value (if any)."""
+    """A declared dimension symbol, its meaning and the paper's value (if any).
+
+    ``approximate`` marks a value the paper gives only roughly ("about 37000
+    tokens"); reconciling a claim suspects such values first.
+    """
 
     name: str
     symbol: sympy.Symbol
     meaning: str
     value: sympy.Expr | None
+    approximate: bool = False
 
 
 @dataclass(frozen=True)
@@ -291,7 +296,11 @@ class _Loader:
                     raise self.error(f"{key}.value", f"{value} is not a positive "
                                      "integer; sizes are positive integers")
             meaning = self.text(entry["meaning"], f"{key}.meaning")
-            infos.append(SymbolInfo(name, self.symbols[name], meaning, value))
+            approximate = entry.get("approximate", False)
+            if not isinstance(approximate, bool):
+                raise self.error(f"{key}.approximate", "expected true or false")
+            infos.append(SymbolInfo(name, self.symbols[name], meaning, value,
+                                    approximate))
         return tuple(infos)
 
     def load_layers(self, network: Network, table: object) -> None:

@@ -78,6 +78,14 @@ class Network:
     def __repr__(self) -> str:
         return f"Network({self.name!r}, nodes={list(self.G.nodes)})"
 
+    def copy(self) -> Network:
+        """A copy whose graph, ties and blocks can change without touching this one."""
+        other = Network(self.name)
+        other.G = self.G.copy()
+        other.ties = list(self.ties)
+        other.blocks = list(self.blocks)
+        return other
+
     def __len__(self) -> int:
         return self.G.number_of_nodes()
 

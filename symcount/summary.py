@@ -13,6 +13,7 @@ import sympy
 from symcount.count import closed_form
 from symcount.evaluate import Evaluation
 from symcount.explain import Explanation
+from symcount.reconcile import Reconciliation
 from symcount.solve import Budget, Range, Solution, SystemSolution
 from symcount.sweep import SweepResult
 
@@ -25,6 +26,8 @@ __all__ = [
     "explain_json",
     "explain_text",
     "number",
+    "reconcile_json",
+    "reconcile_text",
     "solve_json",
     "solve_text",
     "sweep_json",
@@ -386,3 +389,50 @@ def explain_json(answer: Explanation) -> dict[str, Any]:
         "groups": dict(answer.groups),
         "conventions": {c.value: v for c, v in answer.conventions},
     }
+
+
+def reconcile_text(answers: tuple[Reconciliation, ...]) -> str:
+    """Each claim, then its candidate changes, most plausible first."""
+    if not answers:
+        return "every claim holds; nothing to reconcile"
+    lines = []
+    for answer in answers:
+        claim, check = answer.check.claim, answer.check
+        lines.append(
+            f"claim {claim.name!r} ({claim.of}): stated {number(claim.value)} "
+            f"(to the nearest {number(claim.rounding)}), derived "
+            f"{number(check.derived)}, gap {check.gap:+,}"
+        )
+        if not answer.candidates:
+            lines += ["  no single change makes it hold", ""]
+            continue
+        rows = [["#", "change", "derived", "holds for"]]
+        for i, c in enumerate(answer.candidates, start=1):
+            holds = ", ".join(_range(r) for r in c.values)
+            rows.append([str(i), c.change, number(c.derived), holds])
+        lines += ["  " + line for line in _rows_to_text(rows, right={0, 2})]
+        lines.append("")
+    return "\n".join(lines).rstrip()
+
+
+def reconcile_json(answers: tuple[Reconciliation, ...]) -> list[dict[str, Any]]:
+    """The JSON document of ``symcount reconcile --json``."""
+    return [
+        {
+            "claim": a.check.claim.name,
+            "stated": a.check.claim.value,
+            "derived": a.check.derived,
+            "candidates": [
+                {
+                    "kind": c.kind,
+                    "change": c.change,
+                    "derived": c.derived,
+                    "rank": c.rank,
+                    "relative": c.relative,
+                    "values": [list(r) for r in c.values],
+                }
+                for c in a.candidates
+            ],
+        }
+        for a in answers
+    ]
