@@ -6,16 +6,18 @@ These build strings and dicts; printing them is the CLI's job.
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
 from symcount.count import closed_form
-from symcount.evaluate import Evaluation
-from symcount.explain import Explanation
-from symcount.reconcile import Reconciliation
-from symcount.solve import Budget, Range, Solution, SystemSolution
-from symcount.sweep import SweepResult
+
+if TYPE_CHECKING:
+    from symcount.evaluate import Evaluation
+    from symcount.explain import Explanation
+    from symcount.reconcile import Reconciliation
+    from symcount.solve import Budget, Range, Solution, SystemSolution
+    from symcount.sweep import SweepResult
 
 __all__ = [
     "budget_json",
