@@ -240,8 +240,8 @@ def count_parameters(
     parts = []
     for v, layer in layers.items():
         times = network.times(v)
-        own = sum((t.numel for t in tensors[v] if t.name not in tied[v]), 0)
-        every = sum((t.numel for t in tensors[v]), 0)
+        own = sympy.Add(*(t.numel for t in tensors[v] if t.name not in tied[v]))
+        every = sympy.Add(*(t.numel for t in tensors[v]))
         parts.append(
             Part(
                 name=v,
@@ -255,22 +255,24 @@ def count_parameters(
                 tags=network.tags(v),
             )
         )
-    groups: dict[str, sympy.Expr] = {}
-    tags: dict[str, sympy.Expr] = {}
+    # Sum with one Add per subtotal: adding terms one at a time re-sorts the
+    # growing sum at every step, which is quadratic in the number of nodes.
+    groups: dict[str, list[sympy.Expr]] = {}
+    tags: dict[str, list[sympy.Expr]] = {}
     for p in parts:
         if p.group is not None:
-            groups[p.group] = groups.get(p.group, 0) + p.expression
+            groups.setdefault(p.group, []).append(p.expression)
         for tag in p.tags:
-            tags[tag] = tags.get(tag, 0) + p.expression
+            tags.setdefault(tag, []).append(p.expression)
 
     return ParameterCount(
         name=network.name,
         convention=convention,
         parts=tuple(parts),
-        total=sympy.expand(sum((p.expression for p in parts), 0)),
-        uses=sympy.expand(sum((p.uses for p in parts), 0)),
-        groups=MappingProxyType({k: sympy.expand(v) for k, v in groups.items()}),
-        tags=MappingProxyType({k: sympy.expand(v) for k, v in tags.items()}),
+        total=sympy.Add(*(p.expression for p in parts)),
+        uses=sympy.Add(*(p.uses for p in parts)),
+        groups=MappingProxyType({k: sympy.Add(*v) for k, v in groups.items()}),
+        tags=MappingProxyType({k: sympy.Add(*v) for k, v in tags.items()}),
     )
 
 
