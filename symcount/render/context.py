@@ -27,6 +27,7 @@ from symcount.evaluate import Evaluation, check_claim
 from symcount.graph import Network
 from symcount.render.latex import Latex, escape_text, math, number, substituted
 from symcount.render.lemmas import lemmas, node_ref
+from symcount.render.pdf import safe_stem
 from symcount.solve import Solution
 from symcount.symbols import resolve_values
 
@@ -197,6 +198,7 @@ def _header(evaluation: Evaluation) -> dict[str, Any]:
     return {
         "title": derivation.title,
         "name": derivation.name,
+        "stem": safe_stem(derivation.name),
         "authors": names,
         "year": str(citation.get("year", "")),
         "venue": str(citation.get("venue", "")),
