@@ -242,32 +242,37 @@ def _graph(
     A node without inputs sits just before its first successor, not in the
     first column, so that it is drawn next to the layer it feeds.
     """
-    G = network.G
-    order = {v: i for i, v in enumerate(network)}
+    graph = network.G
+    order = {node: i for i, node in enumerate(network)}
     depth: dict[str, int] = {}
-    for v in network:
-        depth[v] = max((depth[u] + 1 for u in G.predecessors(v)), default=0)
-    for v in reversed(list(network)):
-        if G.in_degree(v) == 0 and G.out_degree(v) > 0:
-            depth[v] = min(depth[w] for w in G.successors(v)) - 1
+    for node in network:
+        depth[node] = max(
+            (depth[pred] + 1 for pred in graph.predecessors(node)), default=0
+        )
+    for node in reversed(list(network)):
+        if graph.in_degree(node) == 0 and graph.out_degree(node) > 0:
+            succ = graph.successors(node)
+            depth[node] = min(depth[after] for after in succ) - 1
     generations: list[list[str]] = [[] for _ in range(max(depth.values()) + 1)]
-    for v in network:
-        generations[depth[v]].append(v)
+    for node in network:
+        generations[depth[node]].append(node)
 
     # Within a column, follow the rows of the inputs; nodes without inputs last.
     position: dict[str, tuple[int, float]] = {}
     for column, generation in enumerate(generations):
 
-        def weight(v: str) -> tuple[float, int]:
-            above = [position[u][1] for u in G.predecessors(v) if u in position]
-            return (
-                sum(above) / len(above) if above else float("inf"),
-                order[v],
-            )
+        def weight(node: str) -> tuple[float, int]:
+            above = [
+                position[pred][1]
+                for pred in graph.predecessors(node)
+                if pred in position
+            ]
+            mean = sum(above) / len(above) if above else float("inf")
+            return (mean, order[node])
 
         generation.sort(key=weight)
-        for slot, v in enumerate(generation):
-            position[v] = (column, slot)
+        for slot, node in enumerate(generation):
+            position[node] = (column, slot)
 
     across = len(generations) <= 5
     steps = max(len(generations) - 1, 1)
@@ -293,7 +298,7 @@ def _graph(
         if part.group is not None and part.group not in groups:
             groups[part.group] = palette[len(groups) % len(palette)]
 
-    ids = {v: f"v{i}" for i, v in enumerate(network)}
+    ids = {node: f"v{i}" for i, node in enumerate(network)}
     nodes = []
     for part in count.parts:
         column, slot = position[part.name]
@@ -312,8 +317,8 @@ def _graph(
             }
         )
     edges = [
-        {"u": ids[u], "v": ids[v], "state": bool(data.get("state"))}
-        for u, v, data in G.edges(data=True)
+        {"source": ids[a], "target": ids[b], "state": bool(data.get("state"))}
+        for a, b, data in graph.edges(data=True)
     ]
     ties = sorted(
         {
@@ -325,7 +330,7 @@ def _graph(
         "nodes": nodes,
         "edges": edges,
         "across": across,
-        "ties": [{"u": u, "v": v} for u, v in ties if u != v],
+        "ties": [{"source": a, "target": b} for a, b in ties if a != b],
         "groups": [{"name": g, "fill": Latex(c)} for g, c in groups.items()],
         "has_state": any(e["state"] for e in edges),
     }
