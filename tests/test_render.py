@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import jinja2
 import pytest
@@ -14,11 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from symcount import count_parameters
+from symcount.conventions import Convention
 from symcount.derivation import load_derivation
 from symcount.errors import RenderError
 from symcount.evaluate import evaluate
 from symcount.expressions import parse_count
-from symcount.layers import GRU, LSTM, RNN, Embedding, Linear
+from symcount.layers import GRU, LSTM, RNN, Embedding, Layer, Linear, Tensor
 from symcount.render import INSTALL_COMMAND, render_report, write_report
 from symcount.render.context import report_context
 from symcount.render.environment import environment
@@ -376,6 +379,37 @@ class TestLemmas:
         assert instance.total == number(
             sum(p.numel() for p in module.parameters())
         )
+
+
+@dataclass(frozen=True)
+class Bilinear(Layer):
+    """A layer kind the lemmas do not know: torch.nn.Bilinear's tensors."""
+
+    kind: ClassVar[str] = "Bilinear"
+
+    in1_features: sympy.Expr
+    in2_features: sympy.Expr
+    out_features: sympy.Expr
+
+    @property
+    def output_dim(self) -> sympy.Expr:
+        return self.out_features
+
+    def tensors(self, convention: Convention | str = Convention.PAPER):
+        shape = (self.out_features, self.in1_features, self.in2_features)
+        return (Tensor("weight", shape),
+                Tensor("bias", (self.out_features,), role="bias"))
+
+
+def test_unknown_kind_gets_the_generic_lemma_from_its_tensors():
+    module = torch.nn.Bilinear(3, 4, 5, device="meta")
+    count = count_parameters(Bilinear(3, 4, 5))
+    (lemma,) = lemmas(count.parts, count.convention)
+    (instance,) = lemma.instances
+    assert lemma.kind == "Bilinear"
+    assert [str(t.name) for t in instance.tensors] == [
+        f"\\texttt{{{name}}}" for name, _ in module.named_parameters()]
+    assert instance.total == number(sum(p.numel() for p in module.parameters()))
 
 
 def test_graph_draws_the_target_embedding_beside_the_decoder(seq2seq):
