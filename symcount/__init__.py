@@ -14,6 +14,7 @@ from symcount.count import ParameterCount, count_parameters
 from symcount.errors import SymcountError
 from symcount.graph import Network
 from symcount.layers import GRU, LSTM, RNN, Embedding, Linear
+from symcount.render import render_report
 
 __all__ = [
     "GRU",
@@ -25,4 +26,5 @@ __all__ = [
     "ParameterCount",
     "SymcountError",
     "count_parameters",
+    "render_report",
 ]

@@ -1,4 +1,4 @@
-"""The ``symcount`` command line: list, derive, solve and check derivations.
+"""The ``symcount`` command line: list, derive, solve, check and report derivations.
 
 This is the only module that prints. Bad input exits with status 2 and one line
 naming what is wrong and what is accepted; a claim that fails exits with 1.
@@ -108,13 +108,29 @@ def _parser() -> argparse.ArgumentParser:
     _add_derivation_options(p)
     p.add_argument("--claim", help="reconcile this claim even if it holds")
 
+    p = command("report", _run_report,
+                "write the proof document: DIR/NAME.tex, and DIR/NAME.pdf if TeX "
+                "is installed")
+    _add_derivation_options(p, json=False)
+    p.add_argument("-o", "--output", default="reports", metavar="DIR",
+                   help="the folder to write into (default: reports/)")
+    p.add_argument("--solve", dest="unknown", metavar="SYM",
+                   help="add a section solving the count = --target for SYM")
+    p.add_argument("--target",
+                   help="parameters wanted, with --solve: 384M, 1.5B or 384000000")
+    p.add_argument("--of", default="total",
+                   help="with --solve: total (default), group:NAME, tag:NAME or "
+                        "node:NAME")
+    p.add_argument("--pdf", action="store_true",
+                   help="fail (status 2) unless the PDF can be made")
+
     p = command("check", _run_check, "check the papers' claims (all if none named)")
     p.add_argument("derivations", nargs="*", metavar="NAME|PATH")
     p.add_argument("--json", action="store_true", help="print JSON")
     return parser
 
 
-def _add_derivation_options(p: argparse.ArgumentParser) -> None:
+def _add_derivation_options(p: argparse.ArgumentParser, json: bool = True) -> None:
     p.add_argument("derivation", metavar="NAME|PATH",
                    help="a catalogue name (see 'symcount list') or a .toml file")
     p.add_argument("--convention", choices=_CONVENTIONS,
@@ -123,7 +139,8 @@ def _add_derivation_options(p: argparse.ArgumentParser) -> None:
                    metavar="SYM=VALUE",
                    help="override a value; VALUE is a number or an expression of "
                         "other symbols, e.g. n=d (repeatable)")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    if json:
+        p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _emit(
@@ -309,6 +326,41 @@ def _positive(value: int, option: str) -> int:
     if value < 1:
         raise InputError(f"{option} {value}: must be a positive integer")
     return value
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from symcount.errors import InputError
+    from symcount.expressions import parse_count
+    from symcount.render import INSTALL_COMMAND, write_report
+    from symcount.solve import solve_for
+
+    if (args.unknown is None) != (args.target is None):
+        raise InputError("--solve SYM and --target T go together, e.g. "
+                         "--solve d --target 384M")
+    target = None if args.target is None else parse_count(args.target,
+                                                          where="--target")
+    result = _evaluate(args)
+    solution = None
+    if args.unknown is not None:
+        symbols = result.derivation.symbol_table
+        if args.unknown not in symbols:
+            raise InputError(f"--solve {args.unknown}: unknown symbol; declared "
+                             "symbols: " + ", ".join(symbols))
+        result.count.subtotal(args.of)
+        solution = solve_for(result.count, symbols[args.unknown], target,
+                             result.values, of=args.of)
+
+    files = write_report(result, args.output, solution, pdf=True if args.pdf else None)
+    print(f"wrote {files.tex}")
+    if files.pdf is not None:
+        print(f"wrote {files.pdf}")
+        for line in files.overfull:
+            print(f"note: {line} (LaTeX log)")
+    else:
+        print("no PDF: LaTeX (latexmk or pdflatex) is not installed. To get one, "
+              f"install it:\n  {INSTALL_COMMAND}\nthen run this command again, "
+              f"or: cd {files.tex.parent} && latexmk -pdf {files.tex.name}")
+    return 0
 
 
 def _run_check(args: argparse.Namespace) -> int:

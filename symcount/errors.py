@@ -7,6 +7,7 @@ __all__ = [
     "DerivationError",
     "ExpressionError",
     "InputError",
+    "RenderError",
     "ShapeMismatchError",
     "SymcountError",
     "UnsolvableError",
@@ -66,6 +67,10 @@ class CycleError(InputError):
 
 class ShapeMismatchError(InputError):
     """Sizes that disagree along an edge, in a tie, or that cannot be inferred."""
+
+
+class RenderError(SymcountError):
+    """A report that cannot be made: no TeX installed, TeX failed, or no access."""
 
 
 class UnsolvableError(SymcountError):

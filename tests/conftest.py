@@ -25,3 +25,8 @@ def cli(capsys):
         return status, json.loads(out) if as_json else out, err
 
     return run
+
+
+def pytest_addoption(parser):
+    parser.addoption("--overwrite-golden", action="store_true",
+                     help="rewrite the golden files in tests/golden/ from the output")
