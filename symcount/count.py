@@ -3,7 +3,9 @@
 The count of a network is the sum over its nodes of ``times * layer count``,
 less every tied tensor, which is counted once, at its owner. Totals are kept
 expanded (a canonical form, so equal counts compare equal) and shown collected
-by symbol.
+by symbol. Buffers (saved but untrained state, such as batch norm's running
+statistics) are totalled apart, and so are the parameters one token uses when
+a layer routes tokens to a few experts.
 
 References:
     Sutskever, Vinyals & Le (2014), "Sequence to Sequence Learning with Neural
@@ -57,6 +59,8 @@ class Part:
         uses: Parameter uses: ``times`` times all its tensors.
         group: The node's group, or ``None``.
         tags: The node's tags.
+        buffers: ``times`` times the sizes of its buffers (not parameters).
+        active: Parameters it owns that one token uses.
     """
 
     name: str
@@ -68,6 +72,8 @@ class Part:
     uses: sympy.Expr
     group: str | None = None
     tags: tuple[str, ...] = ()
+    buffers: sympy.Expr = sympy.Integer(0)
+    active: sympy.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,8 @@ class ParameterCount:
         groups: Subtotal per group, in first-seen order.
         tags: Subtotal per tag, in first-seen order.
         values: The values substituted so far (empty for a symbolic count).
+        buffers: Buffer elements, e.g. running statistics; not parameters.
+        active: Parameters one token uses (``total`` unless experts route).
     """
 
     name: str
@@ -93,6 +101,8 @@ class ParameterCount:
     groups: Mapping[str, sympy.Expr] = field(default_factory=dict)
     tags: Mapping[str, sympy.Expr] = field(default_factory=dict)
     values: Mapping[sympy.Symbol, sympy.Expr] = field(default_factory=dict)
+    buffers: sympy.Expr = sympy.Integer(0)
+    active: sympy.Expr | None = None
 
     @property
     def closed_form(self) -> sympy.Expr:
@@ -145,7 +155,9 @@ class ParameterCount:
             return substitute(expr, merged)
 
         parts = tuple(
-            replace(p, expression=at(p.expression), uses=at(p.uses), times=at(p.times))
+            replace(p, expression=at(p.expression), uses=at(p.uses), times=at(p.times),
+                    buffers=at(p.buffers),
+                    active=None if p.active is None else at(p.active))
             for p in self.parts
         )
         return replace(
@@ -153,6 +165,8 @@ class ParameterCount:
             parts=parts,
             total=at(self.total),
             uses=at(self.uses),
+            buffers=at(self.buffers),
+            active=None if self.active is None else at(self.active),
             groups=MappingProxyType({k: at(v) for k, v in self.groups.items()}),
             tags=MappingProxyType({k: at(v) for k, v in self.tags.items()}),
             values=MappingProxyType(merged),
@@ -240,11 +254,14 @@ def count_parameters(
         times = network.times(v)
         own = sum((t.numel for t in tensors[v] if t.name not in tied[v]), 0)
         every = sum((t.numel for t in tensors[v]), 0)
+        idle = sympy.expand(layer.count(convention) - layer.active_count(convention))
+        kept = sum((t.numel for t in layer.buffers(convention)), 0)
         parts.append(Part(
             name=v, layer=layer, tensors=tensors[v], times=times,
             tied=frozenset(tied[v]), expression=sympy.expand(times * own),
             uses=sympy.expand(times * every), group=network.group(v),
-            tags=network.tags(v),
+            tags=network.tags(v), buffers=sympy.expand(times * kept),
+            active=sympy.expand(times * (own - idle)),
         ))
     groups: dict[str, sympy.Expr] = {}
     tags: dict[str, sympy.Expr] = {}
@@ -262,6 +279,8 @@ def count_parameters(
         uses=sympy.expand(sum((p.uses for p in parts), 0)),
         groups=MappingProxyType({k: sympy.expand(v) for k, v in groups.items()}),
         tags=MappingProxyType({k: sympy.expand(v) for k, v in tags.items()}),
+        buffers=sympy.expand(sum((p.buffers for p in parts), 0)),
+        active=sympy.expand(sum((p.active for p in parts), 0)),
     )
 
 
