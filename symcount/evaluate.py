@@ -126,7 +126,8 @@ def evaluate(
     for claim in derivation.claims:
         counted = numbers
         if claim.convention is not None and claim.convention is not convention:
-            counted = count_parameters(derivation.network, claim.convention).subs(values)
+            counted = count_parameters(derivation.network, claim.convention)
+            counted = counted.subs(values)
         checks.append(check_claim(claim, counted.value(claim.of)))
     return Evaluation(derivation, convention, MappingProxyType(values), count,
                       numbers, tuple(checks))

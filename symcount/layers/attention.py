@@ -125,7 +125,8 @@ class GroupedQueryAttention(Layer):
     Example:
         >>> from symcount.layers import GroupedQueryAttention
         >>> from symcount.symbols import dimension
-        >>> d_model, n_head, n_kv_head = map(dimension, "d_model n_head n_kv_head".split())
+        >>> d_model, n_head = dimension("d_model"), dimension("n_head")
+        >>> n_kv_head = dimension("n_kv_head")
         >>> GroupedQueryAttention(d_model, n_head, n_kv_head).count()
         2*d_model**2 + 2*d_model**2*n_kv_head/n_head
     """

@@ -122,7 +122,9 @@ class Layer:
         """Saved but untrained state, such as running statistics; none by default."""
         return ()
 
-    def active_count(self, convention: Convention | str = Convention.PAPER) -> sympy.Expr:
+    def active_count(
+        self, convention: Convention | str = Convention.PAPER
+    ) -> sympy.Expr:
         """Parameters that one token uses; all of them unless the layer routes.
 
         Example:
@@ -154,7 +156,9 @@ class Layer:
         return self.input_dim
 
 
-def sizes(value: object, field: str, *, layer: str, length: int) -> tuple[sympy.Expr, ...]:
+def sizes(
+    value: object, field: str, *, layer: str, length: int
+) -> tuple[sympy.Expr, ...]:
     """Checks a size that torch also takes as a tuple, e.g. ``kernel_size``.
 
     Args:
