@@ -434,8 +434,13 @@ class _Loader:
                                  table["config"], dict) else set())
         for option, value in entries.items():
             key = f"verify.config.{option}"
-            config[option] = (value if isinstance(value, bool)
-                              else self.expression(value, key))
+            if isinstance(value, bool):
+                config[option] = value
+            elif isinstance(value, list):
+                config[option] = [self.expression(v, f"{key}[{i}]")
+                                  for i, v in enumerate(value)]
+            else:
+                config[option] = self.expression(value, key)
         parts = {}
         entries = table.get("parts", {})
         for node, patterns in self.table(entries, "verify.parts", set(entries)
