@@ -41,8 +41,21 @@ def closed_form(expr: sympy.Expr) -> sympy.Expr:
     expr = sympy.expand(expr)
     if expr.is_number:
         return expr
-    symbols = sorted(expr.free_symbols, key=lambda s: (-sympy.degree(expr, s), str(s)))
+    symbols = sorted(expr.free_symbols, key=lambda s: (-_degree(expr, s), str(s)))
     return sympy.collect(expr, symbols)
+
+
+def _degree(expr: sympy.Expr, symbol: sympy.Symbol) -> int:
+    """The degree in ``symbol``, of the numerator if ``symbol`` also divides
+    (``c**2/g``, from grouped convolutions), and 0 inside ``ceil`` or ``floor``."""
+    try:
+        return int(sympy.degree(expr, symbol))
+    except sympy.PolynomialError:
+        numerator = sympy.together(expr).as_numer_denom()[0]
+        try:
+            return int(sympy.degree(numerator, symbol))
+        except sympy.PolynomialError:
+            return 0
 
 
 @dataclass(frozen=True)
