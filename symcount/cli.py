@@ -26,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Example:
         >>> from symcount.cli import main
         >>> main(["list"])  # doctest: +ELLIPSIS
-        seq2seq...
+        alexnet...
         0
     """
     parser = _parser()
