@@ -13,14 +13,28 @@ from __future__ import annotations
 from symcount.count import ParameterCount, count_parameters
 from symcount.errors import SymcountError
 from symcount.graph import Network
-from symcount.layers import GRU, LSTM, RNN, Embedding, Linear
+from symcount.layers import (
+    GRU,
+    LSTM,
+    RNN,
+    Conv2d,
+    Embedding,
+    LayerNorm,
+    Linear,
+    MultiheadAttention,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "GRU",
     "LSTM",
     "RNN",
+    "Conv2d",
     "Embedding",
+    "LayerNorm",
     "Linear",
+    "MultiheadAttention",
+    "TransformerEncoderLayer",
     "Network",
     "ParameterCount",
     "SymcountError",
