@@ -13,15 +13,29 @@ from __future__ import annotations
 from symcount.count import ParameterCount, count_parameters
 from symcount.errors import SymcountError
 from symcount.graph import Network
-from symcount.layers import GRU, LSTM, RNN, Embedding, Linear
+from symcount.layers import (
+    GRU,
+    LSTM,
+    RNN,
+    Conv2d,
+    Embedding,
+    LayerNorm,
+    Linear,
+    MultiheadAttention,
+    TransformerEncoderLayer,
+)
 from symcount.render import render_report
 
 __all__ = [
     "GRU",
     "LSTM",
     "RNN",
+    "Conv2d",
     "Embedding",
+    "LayerNorm",
     "Linear",
+    "MultiheadAttention",
+    "TransformerEncoderLayer",
     "Network",
     "ParameterCount",
     "SymcountError",

@@ -1,7 +1,8 @@
-"""The ``symcount`` command line: list, derive, solve, check and report derivations.
+"""The ``symcount`` command line: derive, solve, explore, check, verify and report.
 
 This is the only module that prints. Bad input exits with status 2 and one line
-naming what is wrong and what is accepted; a claim that fails exits with 1.
+naming what is wrong and what is accepted; a claim that fails, or a count that
+an implementation does not hold, exits with 1.
 Library modules are imported inside the commands, so ``--help`` stays fast.
 """
 
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     Example:
         >>> from symcount.cli import main
         >>> main(["list"])  # doctest: +ELLIPSIS
-        seq2seq...
+        alexnet...
         0
     """
     parser = _parser()
@@ -127,14 +128,22 @@ def _parser() -> argparse.ArgumentParser:
     p = command("check", _run_check, "check the papers' claims (all if none named)")
     p.add_argument("derivations", nargs="*", metavar="NAME|PATH")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("verify", _run_verify, "build the network in torch.nn (and "
+                "HuggingFace) on the meta device and compare its parameter count "
+                "with the derived one, under the pytorch convention")
+    _add_derivation_options(p, convention=False)
     return parser
 
 
-def _add_derivation_options(p: argparse.ArgumentParser, json: bool = True) -> None:
+def _add_derivation_options(
+    p: argparse.ArgumentParser, *, json: bool = True, convention: bool = True
+) -> None:
     p.add_argument("derivation", metavar="NAME|PATH",
                    help="a catalogue name (see 'symcount list') or a .toml file")
-    p.add_argument("--convention", choices=_CONVENTIONS,
-                   help="bias convention (default: the derivation's own)")
+    if convention:
+        p.add_argument("--convention", choices=_CONVENTIONS,
+                       help="bias convention (default: the derivation's own)")
     p.add_argument("--set", dest="assignments", action="append", default=[],
                    metavar="SYM=VALUE",
                    help="override a value; VALUE is a number or an expression of "
@@ -377,3 +386,15 @@ def _run_check(args: argparse.Namespace) -> int:
     _emit(args, lambda: document, lambda: check_table(results))
     failed = any(c.status == "fails" for r in results for c in r.claims)
     return 1 if failed else 0
+
+
+def _run_verify(args: argparse.Namespace) -> int:
+    from symcount.derivation import load_derivation
+    from symcount.summary import verify_json, verify_table
+    from symcount.verify import verify
+
+    derivation = load_derivation(args.derivation)
+    overrides = _assignments(args.assignments, derivation.symbol_table)
+    result = verify(derivation, overrides)
+    _emit(args, lambda: verify_json(result), lambda: verify_table(result))
+    return 0 if result.agrees else 1

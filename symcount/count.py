@@ -3,7 +3,9 @@
 The count of a network is the sum over its nodes of ``times * layer count``,
 less every tied tensor, which is counted once, at its owner. Totals are kept
 expanded (a canonical form, so equal counts compare equal) and shown collected
-by symbol.
+by symbol. Buffers (saved but untrained state, such as batch norm's running
+statistics) are totalled apart, and so are the parameters one token uses when
+a layer routes tokens to a few experts.
 
 References:
     Sutskever, Vinyals & Le (2014), "Sequence to Sequence Learning with Neural
@@ -39,8 +41,21 @@ def closed_form(expr: sympy.Expr) -> sympy.Expr:
     expr = sympy.expand(expr)
     if expr.is_number:
         return expr
-    symbols = sorted(expr.free_symbols, key=lambda s: (-sympy.degree(expr, s), str(s)))
+    symbols = sorted(expr.free_symbols, key=lambda s: (-_degree(expr, s), str(s)))
     return sympy.collect(expr, symbols)
+
+
+def _degree(expr: sympy.Expr, symbol: sympy.Symbol) -> int:
+    """The degree in ``symbol``, of the numerator if ``symbol`` also divides
+    (``c**2/g``, from grouped convolutions), and 0 inside ``ceil`` or ``floor``."""
+    try:
+        return int(sympy.degree(expr, symbol))
+    except sympy.PolynomialError:
+        numerator = sympy.together(expr).as_numer_denom()[0]
+        try:
+            return int(sympy.degree(numerator, symbol))
+        except sympy.PolynomialError:
+            return 0
 
 
 @dataclass(frozen=True)
@@ -57,6 +72,8 @@ class Part:
         uses: Parameter uses: ``times`` times all its tensors.
         group: The node's group, or ``None``.
         tags: The node's tags.
+        buffers: ``times`` times the sizes of its buffers (not parameters).
+        active: Parameters it owns that one token uses.
     """
 
     name: str
@@ -68,6 +85,8 @@ class Part:
     uses: sympy.Expr
     group: str | None = None
     tags: tuple[str, ...] = ()
+    buffers: sympy.Expr = sympy.Integer(0)
+    active: sympy.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +102,8 @@ class ParameterCount:
         groups: Subtotal per group, in first-seen order.
         tags: Subtotal per tag, in first-seen order.
         values: The values substituted so far (empty for a symbolic count).
+        buffers: Buffer elements, e.g. running statistics; not parameters.
+        active: Parameters one token uses (``total`` unless experts route).
     """
 
     name: str
@@ -93,6 +114,8 @@ class ParameterCount:
     groups: Mapping[str, sympy.Expr] = field(default_factory=dict)
     tags: Mapping[str, sympy.Expr] = field(default_factory=dict)
     values: Mapping[sympy.Symbol, sympy.Expr] = field(default_factory=dict)
+    buffers: sympy.Expr = sympy.Integer(0)
+    active: sympy.Expr | None = None
 
     @property
     def closed_form(self) -> sympy.Expr:
@@ -146,7 +169,9 @@ class ParameterCount:
             return substitute(expr, merged)
 
         parts = tuple(
-            replace(p, expression=at(p.expression), uses=at(p.uses), times=at(p.times))
+            replace(p, expression=at(p.expression), uses=at(p.uses), times=at(p.times),
+                    buffers=at(p.buffers),
+                    active=None if p.active is None else at(p.active))
             for p in self.parts
         )
         return replace(
@@ -154,6 +179,8 @@ class ParameterCount:
             parts=parts,
             total=at(self.total),
             uses=at(self.uses),
+            buffers=at(self.buffers),
+            active=None if self.active is None else at(self.active),
             groups=MappingProxyType({k: at(v) for k, v in self.groups.items()}),
             tags=MappingProxyType({k: at(v) for k, v in self.tags.items()}),
             values=MappingProxyType(merged),
@@ -242,6 +269,8 @@ def count_parameters(
         times = network.times(v)
         own = sympy.Add(*(t.numel for t in tensors[v] if t.name not in tied[v]))
         every = sympy.Add(*(t.numel for t in tensors[v]))
+        idle = sympy.expand(layer.count(convention) - layer.active_count(convention))
+        kept = sympy.Add(*(t.numel for t in layer.buffers(convention)))
         parts.append(
             Part(
                 name=v,
@@ -253,6 +282,8 @@ def count_parameters(
                 uses=sympy.expand(times * every),
                 group=network.group(v),
                 tags=network.tags(v),
+                buffers=sympy.expand(times * kept),
+                active=sympy.expand(times * (own - idle)),
             )
         )
     # Sum with one Add per subtotal: adding terms one at a time re-sorts the
@@ -273,6 +304,8 @@ def count_parameters(
         uses=sympy.Add(*(p.uses for p in parts)),
         groups=MappingProxyType({k: sympy.Add(*v) for k, v in groups.items()}),
         tags=MappingProxyType({k: sympy.Add(*v) for k, v in tags.items()}),
+        buffers=sympy.Add(*(p.buffers for p in parts)),
+        active=sympy.Add(*(p.active for p in parts)),
     )
 
 

@@ -4,7 +4,8 @@ A derivation names the paper (``title``, ``[citation]``), declares its dimension
 symbols with meanings and the paper's values (``[symbols]``), lists its layers
 (``[layers.NAME]`` with ``kind`` and torch.nn's argument names), the data flow
 (``[[edges]]``), tied tensors (``[[ties]]``), repeated blocks (``[[repeats]]``)
-and the numbers the paper prints (``[[claims]]``). Every expression string goes
+the numbers the paper prints (``[[claims]]``) and, optionally, the
+HuggingFace model that implements it (``[verify]``). Every expression string goes
 through :func:`symcount.expressions.parse_expression`. Errors name the file, the
 line and the key, and say what is accepted.
 """
@@ -43,6 +44,7 @@ _TOP_KEYS = {
     "title": True, "citation": True, "symbols": True, "layers": True,
     "name": False, "description": False, "convention": False, "edges": False,
     "ties": False, "repeats": False, "claims": False, "notes": False,
+    "verify": False,
 }
 _CITATION_KEYS = {"authors", "year", "title", "venue", "url", "where", "doi"}
 _SYMBOL_KEYS = {"meaning", "value", "approximate"}
@@ -51,6 +53,7 @@ _EDGE_KEYS = {"from", "to", "state"}
 _TIE_KEYS = {"tensor", "to"}
 _REPEAT_KEYS = {"name", "nodes", "times"}
 _CLAIM_KEYS = {"name", "of", "quote", "value", "rounding", "convention", "note"}
+_VERIFY_KEYS = {"class", "config", "parts"}
 _RESERVED = {"ceil", "floor", "max", "min"}
 _MAX_FILE_BYTES = 1_000_000
 
@@ -107,6 +110,7 @@ class Derivation:
     network: Network
     claims: tuple[Claim, ...]
     description: str = ""
+    verify: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def symbol_table(self) -> dict[str, sympy.Symbol]:
@@ -261,11 +265,13 @@ class _Loader:
         citation = self.table(data["citation"], "citation", _CITATION_KEYS,
                               {"authors", "year"})
         self.check_layers(network)
+        verify = self.load_verify(network, data.get("verify", {}))
         return Derivation(
             name=name, path=self.path, title=self.text(data["title"], "title"),
             citation=citation, convention=convention, symbols=symbols,
             network=network, claims=claims,
             description=self.text(data.get("description", ""), "description").strip(),
+            verify=verify,
         )
 
     def convention(self, value: object, key: str) -> Convention:
@@ -326,6 +332,10 @@ class _Loader:
                         raise self.error(f"{key}.{name}", f"expected true or false, "
                                          f"got {_kind(value)}")
                     arguments[name] = value
+                elif "tuple" in str(fields[name].type) and isinstance(value, list):
+                    arguments[name] = tuple(
+                        self.expression(v, f"{key}.{name}[{i}]")
+                        for i, v in enumerate(value))
                 else:
                     arguments[name] = self.expression(value, f"{key}.{name}")
             group = entry.get("group")
@@ -405,6 +415,44 @@ class _Loader:
                 note=None if note is None else self.text(note, f"{key}.note"),
             ))
         return tuple(loaded)
+
+    def load_verify(self, network: Network, table: object) -> dict[str, Any]:
+        """Reads ``[verify]``: a HuggingFace class, its config and part names."""
+        table = self.table(table, "verify", _VERIFY_KEYS)
+        if not table:
+            return {}
+        if "class" not in table or "config" not in table:
+            raise self.error("verify", "expected 'class' and 'config' together")
+        name = self.text(table["class"], "verify.class")
+        if not name.isidentifier():
+            raise self.error("verify.class", f"{name!r} is not a class name, such "
+                             "as 'GPT2LMHeadModel'")
+        config = {}
+        entries = self.table(table["config"], "verify.config",
+                             set(table["config"]) if isinstance(
+                                 table["config"], dict) else set())
+        for option, value in entries.items():
+            key = f"verify.config.{option}"
+            if isinstance(value, bool):
+                config[option] = value
+            elif isinstance(value, list):
+                config[option] = [self.expression(v, f"{key}[{i}]")
+                                  for i, v in enumerate(value)]
+            else:
+                config[option] = self.expression(value, key)
+        parts = {}
+        entries = table.get("parts", {})
+        for node, patterns in self.table(entries, "verify.parts", set(entries)
+                                         if isinstance(entries, dict) else set()
+                                         ).items():
+            key = f"verify.parts.{node}"
+            if node not in network.G:
+                raise self.error(key, f"no node {node!r}; nodes: "
+                                 + ", ".join(network.G.nodes))
+            if isinstance(patterns, str):
+                patterns = [patterns]
+            parts[node] = tuple(self.text(p, key) for p in self.array(patterns, key))
+        return {"class": name, "config": config, "parts": parts}
 
     def check_layers(self, network: Network) -> None:
         """Infers every input size now, so a mismatch is reported at load time."""

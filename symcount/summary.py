@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from symcount.reconcile import Reconciliation
     from symcount.solve import Budget, Range, Solution, SystemSolution
     from symcount.sweep import SweepResult
+    from symcount.verify import Comparison, Verification
 
 __all__ = [
     "budget_json",
@@ -36,6 +37,8 @@ __all__ = [
     "sweep_text",
     "system_json",
     "system_text",
+    "verify_json",
+    "verify_table",
 ]
 
 
@@ -109,6 +112,15 @@ def derive_table(result: Evaluation) -> str:
             lines += _rows_to_text(rows, right={2, 3})
 
     lines += ["", f"N = {count.closed_form}", f"  = {number(numbers.total)}"]
+    if count.active is not None and sympy.expand(count.active - count.total) != 0:
+        lines.append(
+            f"active per token: {closed_form(count.active)} = {number(numbers.active)}"
+        )
+    if count.buffers != 0:
+        lines.append(
+            f"buffers (saved, not trained; not in N): "
+            f"{closed_form(count.buffers)} = {number(numbers.buffers)}"
+        )
     if result.claims:
         lines.append("")
         rows = [["claim", "stated", "derived", "status"]]
@@ -150,6 +162,8 @@ def derive_json(result: Evaluation) -> dict[str, Any]:
             **entry(count.total, numbers.total),
             "latex": sympy.latex(count.closed_form),
         },
+        "active": entry(count.active, numbers.active),
+        "buffers": entry(count.buffers, numbers.buffers),
         "parts": [
             {"name": p.name, "kind": p.layer.kind, **entry(p.expression, v.expression)}
             for p, v in zip(count.parts, numbers.parts, strict=True)
@@ -438,3 +452,58 @@ def reconcile_json(answers: tuple[Reconciliation, ...]) -> list[dict[str, Any]]:
         }
         for a in answers
     ]
+
+
+def _comparison_row(source: str, check: Comparison) -> list[str]:
+    status = "agrees" if check.agrees else f"DIFFERS ({check.built - check.derived:+,})"
+    return [source, check.name, number(check.derived), number(check.built), status]
+
+
+def verify_table(result: Verification) -> str:
+    """Each implementation's counts next to the derived ones, part by part."""
+    derivation = result.evaluation.derivation
+    lines = [
+        f"{derivation.name}: {derivation.title}",
+        "convention: pytorch; built on the meta device",
+        "",
+    ]
+    rows = [["implementation", "part", "derived", "built", "status"]]
+    differ = 0
+    for implementation in result.implementations:
+        checks = [*implementation.parts, implementation.total]
+        buffers = implementation.buffers
+        if buffers is not None and (buffers.derived or buffers.built):
+            checks.append(buffers)
+        rows += [_comparison_row(implementation.source, c) for c in checks]
+        differ += sum(not c.agrees for c in checks)
+    lines += _rows_to_text(rows, right={2, 3})
+    lines += ["", "every count agrees" if not differ else f"{differ} count(s) differ"]
+    return "\n".join(lines)
+
+
+def verify_json(result: Verification) -> dict[str, Any]:
+    """The JSON document of ``symcount verify --json``."""
+
+    def entry(check: Comparison) -> dict[str, Any]:
+        return {
+            "name": check.name,
+            "derived": check.derived,
+            "built": check.built,
+            "agrees": check.agrees,
+        }
+
+    return {
+        "name": result.evaluation.derivation.name,
+        "convention": "pytorch",
+        "agrees": result.agrees,
+        "implementations": [
+            {
+                "source": i.source,
+                "agrees": i.agrees,
+                "total": entry(i.total),
+                "parts": [entry(c) for c in i.parts],
+                "buffers": None if i.buffers is None else entry(i.buffers),
+            }
+            for i in result.implementations
+        ],
+    }

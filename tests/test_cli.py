@@ -117,7 +117,10 @@ def test_check_fails_when_a_claim_fails(cli, tmp_path):
 def test_list(cli):
     status, out, _ = cli("list")
     assert status == 0
-    assert "seq2seq  Sequence to Sequence Learning with Neural Networks (2014)" in out
+    lines = {line.split()[0]: " ".join(line.split()[1:]) for line in out.splitlines()}
+    assert lines["seq2seq"] == (
+        "Sequence to Sequence Learning with Neural Networks (2014)"
+    )
 
 
 @pytest.mark.parametrize(

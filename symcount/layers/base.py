@@ -17,7 +17,7 @@ from symcount.conventions import Convention
 from symcount.errors import InputError, ShapeMismatchError
 from symcount.symbols import as_expr
 
-__all__ = ["Layer", "Tensor", "size"]
+__all__ = ["Composite", "Layer", "Tensor", "flag", "size", "sizes"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,23 @@ class Layer:
         """The parameter tensors under ``convention``, in torch.nn's order."""
         raise NotImplementedError
 
+    def buffers(self, convention: Convention = Convention.PAPER) -> tuple[Tensor, ...]:
+        """Saved but untrained state, such as running statistics; none by default."""
+        return ()
+
+    def active_count(
+        self, convention: Convention | str = Convention.PAPER
+    ) -> sympy.Expr:
+        """Parameters that one token uses; all of them unless the layer routes.
+
+        Example:
+            >>> from symcount.layers import Linear
+            >>> from symcount.symbols import d, n
+            >>> Linear(d, n).active_count()
+            d*n
+        """
+        return self.count(convention)
+
     def count(self, convention: Convention | str = Convention.PAPER) -> sympy.Expr:
         """The number of parameters: the sum of the tensors' sizes, expanded.
 
@@ -137,3 +154,81 @@ class Layer:
                 "a predecessor whose output gives it"
             )
         return self.input_dim
+
+
+def sizes(
+    value: object, field: str, *, layer: str, length: int
+) -> tuple[sympy.Expr, ...]:
+    """Checks a size that torch also takes as a tuple, e.g. ``kernel_size``.
+
+    Args:
+        value: One size (used for every dimension) or a tuple of ``length``.
+        field: The argument's name, for the error message.
+        layer: The layer kind, for the error message.
+        length: How many dimensions the layer has (1 for Conv1d, 2 for Conv2d).
+
+    Raises:
+        InputError: If the tuple has the wrong length or a size is not positive.
+
+    Example:
+        >>> from symcount.layers.base import sizes
+        >>> sizes(3, "kernel_size", layer="Conv2d", length=2)
+        (3, 3)
+    """
+    if isinstance(value, tuple | list):
+        if len(value) != length:
+            raise InputError(
+                f"{layer}: {field} has {len(value)} sizes; it takes one size or "
+                f"{length}"
+            )
+        return tuple(size(v, field, layer=layer) for v in value)
+    return (size(value, field, layer=layer),) * length
+
+
+def flag(value: object, field: str, *, layer: str, optional: bool = False):
+    """Checks a true/false argument; ``None`` too if ``optional``.
+
+    Raises:
+        InputError: If the value is not a bool (or ``None`` when optional).
+
+    Example:
+        >>> from symcount.layers.base import flag
+        >>> flag(None, "bias", layer="Linear", optional=True) is None
+        True
+    """
+    if isinstance(value, bool) or (optional and value is None):
+        return value
+    accepted = "true, false or unset" if optional else "true or false"
+    raise InputError(f"{layer}: {field}={value!r} is not {accepted}")
+
+
+class Composite(Layer):
+    """A layer made of named sublayers, like a torch.nn module with children.
+
+    Its tensors are its sublayers' tensors, named ``child.tensor`` as torch's
+    ``named_parameters`` names them. Subclasses implement ``sublayers``.
+    """
+
+    def sublayers(self) -> dict[str, Layer]:
+        """The children by the attribute name torch gives them, in torch's order."""
+        raise NotImplementedError
+
+    def tensors(self, convention: Convention | str = Convention.PAPER):
+        convention = Convention.parse(convention)
+        return tuple(
+            dataclasses.replace(t, name=f"{name}.{t.name}")
+            for name, layer in self.sublayers().items()
+            for t in layer.tensors(convention)
+        )
+
+    def buffers(self, convention: Convention = Convention.PAPER):
+        return tuple(
+            dataclasses.replace(t, name=f"{name}.{t.name}")
+            for name, layer in self.sublayers().items()
+            for t in layer.buffers(convention)
+        )
+
+    def active_count(self, convention: Convention | str = Convention.PAPER):
+        convention = Convention.parse(convention)
+        active = (layer.active_count(convention) for layer in self.sublayers().values())
+        return sympy.expand(sum(active, sympy.Integer(0)))
