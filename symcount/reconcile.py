@@ -28,13 +28,14 @@ from symcount.count import count_parameters
 from symcount.errors import InputError, UnsolvableError
 from symcount.evaluate import ClaimCheck, Evaluation, check_claim
 from symcount.graph import Network, Tie
-from symcount.layers import Embedding, Linear
+from symcount.layers import Embedding, Layer, Linear
 from symcount.solve import integer_ranges
 from symcount.symbols import resolve_values
 
 __all__ = ["Candidate", "Reconciliation", "reconcile"]
 
 _APPROXIMATE, _SWITCH, _STATED = 0, 1, 2
+_MAX_TRIES = 512
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,9 @@ def _symbol_candidates(result: Evaluation, check: ClaimCheck) -> Iterator[Candid
         if not ranges:
             continue
         old = int(values[x])
-        new = min((_nearest(r, old) for r in ranges), key=lambda v: abs(v - old))
+        new = _nearest_valid(result.derivation.network, values, x, old, ranges)
+        if new is None:
+            continue
         relative = abs(new - old) / old
         note = " (holds as stated)" if new == old else f" ({(new - old) / old:+.1%})"
         yield Candidate(
@@ -185,6 +188,55 @@ def _symbol_candidates(result: Evaluation, check: ClaimCheck) -> Iterator[Candid
             relative=relative,
             values=ranges,
         )
+
+
+def _nearest_valid(
+    network: Network,
+    values: dict[sympy.Symbol, sympy.Expr],
+    x: sympy.Symbol,
+    old: int,
+    ranges: tuple[tuple[int, int | None], ...],
+) -> int | None:
+    """The value in ``ranges`` nearest ``old`` that every layer accepts.
+
+    Layers refuse some sizes, e.g. a ``d_model`` that ``n_head`` does not
+    divide; such a value cannot explain a paper's count.
+    """
+    layers = list(network.layers().values())
+    tried = 0
+    for distance in range(_MAX_TRIES):
+        for value in {old - distance, old + distance}:
+            if value >= 1 and any(_inside(r, value) for r in ranges):
+                tried += 1
+                if _accepts(layers, {**values, x: sympy.Integer(value)}):
+                    return value
+        if tried >= _MAX_TRIES:
+            break
+    starts = sorted({_nearest(r, old) for r in ranges}, key=lambda v: abs(v - old))
+    for value in starts[:_MAX_TRIES]:
+        if _accepts(layers, {**values, x: sympy.Integer(value)}):
+            return value
+    return None
+
+
+def _inside(bounds: tuple[int, int | None], value: int) -> bool:
+    start, stop = bounds
+    return value >= start and (stop is None or value <= stop)
+
+
+def _accepts(layers: list[Layer], values: dict[sympy.Symbol, sympy.Expr]) -> bool:
+    """Whether every layer can be built with ``values`` put in its sizes."""
+    for layer in layers:
+        changes = {
+            f.name: getattr(layer, f.name).xreplace(values)
+            for f in dataclasses.fields(layer)
+            if isinstance(getattr(layer, f.name), sympy.Basic)
+        }
+        try:
+            dataclasses.replace(layer, **changes)
+        except (InputError, TypeError, ValueError):
+            return False
+    return True
 
 
 def _nearest(bounds: tuple[int, int | None], value: int) -> int:

@@ -191,7 +191,7 @@ def integer_ranges(
     for bound in (low, high):
         if bound is not None:
             for root in _positive_roots(poly - bound):
-                floor = math.floor(root.evalf(30))
+                floor = int(math.floor(root.evalf(30)))
                 candidates.update(x for x in (floor, floor + 1) if x >= 1)
 
     def inside(x: int) -> bool:
@@ -266,7 +266,7 @@ def solve_for(
     neighbours: list[Neighbour] = []
     if not solutions:
         for root in roots:
-            low = math.floor(root.evalf(30))
+            low = int(math.floor(root.evalf(30)))
             for value in (low, low + 1):
                 if value >= 1 and value not in (n.value for n in neighbours):
                     total = int(expr.subs(symbol, value))

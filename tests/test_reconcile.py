@@ -9,6 +9,7 @@ from symcount.derivation import catalogue_dir, load_derivation
 from symcount.errors import InputError
 from symcount.evaluate import evaluate
 from symcount.reconcile import reconcile
+from symcount.verify import verify
 
 
 @pytest.fixture
@@ -74,3 +75,40 @@ def test_cli(cli, misprinted):
     status, out, _ = cli("reconcile", str(misprinted.path))
     assert status == 0
     assert "1  V_src: 160000 -> 160500 (+0.3%)" in out
+
+
+class TestCatalogue:
+    def test_transformer_base_vocabulary_is_the_top_candidate(self):
+        # Vaswani et al. (2017) print 65M for the base model and give the
+        # vocabulary only as "about 37000 tokens".
+        derivation = load_derivation("transformer-base")
+        [answer] = reconcile(evaluate(derivation))
+        top = answer.candidates[0]
+        assert top.change == "n_vocab: 37000 -> 39769 (+7.5%)"
+        assert top.values == ((39_769, 41_721),)
+        n_vocab = derivation.symbol_table["n_vocab"]
+        built = verify(derivation, {n_vocab: 39_769}).implementations[0].total.built
+        assert top.derived == built
+
+    def test_widths_that_heads_do_not_divide_are_not_candidates(self):
+        # d_model from 521 to 527 would give 65M, but 8 heads divide none.
+        [answer] = reconcile(evaluate(load_derivation("transformer-base")))
+        assert not any(c.change.startswith("d_model") for c in answer.candidates)
+
+
+def test_cli_gpt2_vocabulary_interval(cli):
+    # Radford et al. (2019) print 117M; GPT-1's vocabulary of 40,478 gives it.
+    status, document, _ = cli(
+        "solve",
+        "gpt2-small",
+        "--target",
+        "117M",
+        "--for",
+        "n_vocab",
+        "--json",
+        as_json=True,
+    )
+    assert status == 0
+    [[low, high]] = document["ranges"]
+    assert low <= 40_478 <= high
+    assert (low, high) == (39_919, 41_220)

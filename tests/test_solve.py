@@ -115,3 +115,9 @@ class TestSolveSystem:
         result = evaluate(seq2seq)
         with pytest.raises(InputError, match="1 targets for 2 unknowns"):
             solve_system(result.count, [("total", 1)], [d, n], result.values)
+
+
+def test_neighbours_are_python_ints(seq2seq):
+    result = evaluate(seq2seq)
+    solution = solve_for(result.count, d, 385_000_000, result.values)
+    assert {type(x.value) for x in solution.neighbours} == {int}
