@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", help="the most parameters allowed, with --max")
     p.add_argument("--multiple-of", type=int, default=1, metavar="K",
                    help="with --max: only multiples of K (e.g. 64)")
+    p.add_argument("--plot", metavar="FILE",
+                   help="also draw the count against the symbol (.pdf or .png)")
     p.add_argument("--of", default="total",
                    help="total (default), group:NAME, tag:NAME or node:NAME")
 
@@ -99,10 +101,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", metavar="FILE", help="write every row to FILE as CSV")
     p.add_argument("--limit", type=int, default=20,
                    help="rows to print (default 20)")
+    p.add_argument("--plot", metavar="FILE",
+                   help="draw a heat map of two swept symbols (.pdf or .png)")
 
     p = command("explain", _run_explain,
                 "dominant terms, marginal costs, shares and conventions")
     _add_derivation_options(p)
+    p.add_argument("--plot", metavar="FILE",
+                   help="draw each group's share of the count (.pdf or .png)")
 
     p = command("reconcile", _run_reconcile,
                 "find single changes that make a paper's failing claims hold")
@@ -166,8 +172,12 @@ def _emit(
 
 def _evaluate(args: argparse.Namespace):
     from symcount.derivation import load_derivation
+    from symcount.errors import InputError
     from symcount.evaluate import evaluate
 
+    plot = getattr(args, "plot", None)
+    if plot and not plot.lower().endswith((".pdf", ".png")):
+        raise InputError(f"--plot {plot}: write a .pdf or a .png file")
     derivation = load_derivation(args.derivation)
     overrides = _assignments(args.assignments, derivation.symbol_table)
     return evaluate(derivation, args.convention, overrides)
@@ -241,6 +251,7 @@ def _run_solve(args: argparse.Namespace) -> int:
                           multiple_of=_positive(args.multiple_of, "--multiple-of"))
         _emit(args, lambda: summary.budget_json(answer),
               lambda: summary.budget_text(answer))
+        _plot(args, "budget_figure", answer)
         return 0
 
     if not args.targets or len(args.targets) != len(args.unknowns):
@@ -258,9 +269,12 @@ def _run_solve(args: argparse.Namespace) -> int:
                              of=of, rounding=count_rounding(text))
         _emit(args, lambda: summary.solve_json(solution),
               lambda: summary.solve_text(solution))
+        _plot(args, "solution_figure", solution)
         return 0
     system = solve_system(result.count, [(of, t) for of, _, t in targets], unknowns,
                           result.values)
+    if args.plot:
+        raise InputError("--plot draws one unknown; solve for one symbol to plot")
     _emit(args, lambda: summary.system_json(system),
               lambda: summary.system_text(system))
     return 0
@@ -290,6 +304,7 @@ def _run_sweep(args: argparse.Namespace) -> int:
     limit = _positive(args.limit, "--limit") if not args.json else len(answer)
     _emit(args, lambda: summary.sweep_json(answer),
               lambda: summary.sweep_text(answer, limit))
+    _plot(args, "heatmap_figure", answer)
     return 0
 
 
@@ -313,9 +328,14 @@ def _run_explain(args: argparse.Namespace) -> int:
     from symcount import summary
     from symcount.explain import explain
 
-    answer = explain(_evaluate(args))
+    result = _evaluate(args)
+    answer = explain(result)
     _emit(args, lambda: summary.explain_json(answer),
               lambda: summary.explain_text(answer))
+    parts = answer.groups or tuple(
+        (p.name, int(p.expression)) for p in result.numbers.parts
+    )
+    _plot(args, "shares_figure", parts, f"shares of {result.derivation.name}")
     return 0
 
 
@@ -327,6 +347,16 @@ def _run_reconcile(args: argparse.Namespace) -> int:
     _emit(args, lambda: summary.reconcile_json(answers),
           lambda: summary.reconcile_text(answers))
     return 0
+
+
+def _plot(args: argparse.Namespace, figure: str, *inputs: Any) -> None:
+    """Draws ``figure`` of ``inputs`` to ``--plot FILE``, if the option was given."""
+    if not getattr(args, "plot", None):
+        return
+    from symcount.render import plots
+
+    path = plots.write_figure(getattr(plots, figure)(*inputs), args.plot)
+    print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
 
 
 def _positive(value: int, option: str) -> int:

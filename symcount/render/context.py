@@ -28,6 +28,7 @@ from symcount.graph import Network
 from symcount.render.latex import Latex, escape_text, math, number, substituted
 from symcount.render.lemmas import lemmas, node_ref
 from symcount.render.pdf import safe_stem
+from symcount.render.plots import curve_points, scale
 from symcount.solve import Solution
 from symcount.symbols import resolve_values
 
@@ -575,17 +576,6 @@ def _conventions(
     }
 
 
-def _scale(target: int) -> tuple[int, str]:
-    for unit, word in (
-        (10**9, "billions"),
-        (10**6, "millions"),
-        (10**3, "thousands"),
-    ):
-        if target >= unit:
-            return unit, word
-    return 1, ""
-
-
 def _solving(
     solution: Solution, evaluation: Evaluation, layout: Layout
 ) -> dict[str, Any]:
@@ -608,12 +598,8 @@ def _solving(
         else (solution.roots[0] if solution.roots else None)
     )
     high = max(2 * anchor, 2.0) if anchor is not None else 10.0
-    unit, word = _scale(target)
-    points = []
-    for i in range(layout.plot_samples):
-        x = high * i / (layout.plot_samples - 1)
-        y = float(expr.subs(sym, sympy.Float(x, 30))) / unit
-        points.append(Latex(f"({x:.6g},{y:.6g})"))
+    unit, word = scale(target)
+    points = curve_points(expr, sym, high, layout.plot_samples, unit)
     paper = next(
         (
             info.value
