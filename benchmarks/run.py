@@ -19,8 +19,6 @@ import io
 import os
 import platform
 import pstats
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,8 +57,10 @@ def best(run: Callable[[], object], repeat: int) -> float:
 
 def wall(command: list[str], repeat: int) -> float:
     """The fastest of ``repeat`` runs of ``command`` in a fresh process."""
-    return best(lambda: subprocess.run(command, check=True, capture_output=True,
-                                       cwd=ROOT), repeat)
+    return best(
+        lambda: subprocess.run(command, check=True, capture_output=True, cwd=ROOT),
+        repeat,
+    )
 
 
 def cold_cli(repeat: int) -> Result:
@@ -69,11 +69,19 @@ def cold_cli(repeat: int) -> Result:
     derive = wall([sys.executable, "-m", "symcount", "derive", "seq2seq"], repeat)
     networkx = wall([sys.executable, "-c", "import sympy, networkx"], repeat)
     ratio = derive / floor
-    note = (f"import sympy {floor:.2f} s; import sympy and networkx {networkx:.2f} s "
-            f"({networkx / floor:.2f}x, a floor of its own: symcount's graph is a "
-            f"networkx DiGraph); derive {derive:.2f} s")
-    return Result("cold CLI: derive seq2seq / import sympy", f"{derive:.2f} s",
-                  ratio, "<= 1.5x", ratio <= 1.5, note)
+    note = (
+        f"import sympy {floor:.2f} s; import sympy and networkx {networkx:.2f} s "
+        f"({networkx / floor:.2f}x, a floor of its own: symcount's graph is a "
+        f"networkx DiGraph); derive {derive:.2f} s"
+    )
+    return Result(
+        "cold CLI: derive seq2seq / import sympy",
+        f"{derive:.2f} s",
+        ratio,
+        "<= 1.5x",
+        ratio <= 1.5,
+        note,
+    )
 
 
 def per_configuration(repeat: int) -> Result:
@@ -99,8 +107,7 @@ def per_configuration(repeat: int) -> Result:
     sizes = [(768, 12, 12), (1024, 24, 16), (1280, 36, 20), (1600, 48, 25)]
 
     def build(d_model: int, n_layer: int, n_head: int) -> int:
-        config = transformers.GPT2Config(n_embd=d_model, n_layer=n_layer,
-                                         n_head=n_head)
+        config = transformers.GPT2Config(n_embd=d_model, n_layer=n_layer, n_head=n_head)
         with torch.device("meta"):
             model = transformers.GPT2LMHeadModel(config)
         return sum(p.numel() for p in model.parameters())
@@ -116,13 +123,20 @@ def per_configuration(repeat: int) -> Result:
     depths = np.arange(many, dtype=np.int64) % 96 + 1
     symbolic = best(lambda: function(widths, depths), repeat) / many
     ratio = hf / symbolic
-    note = (f"HuggingFace GPT2LMHeadModel on the meta device: {hf * 1e3:.0f} ms "
-            f"per config; the compiled closed form: {symbolic * 1e9:.1f} ns per "
-            f"config over 10^6 configs; equal counts for the four GPT-2 sizes "
-            f"({', '.join(f'{v:,}' for v in built.values())})")
-    return Result("per configuration: HuggingFace build / closed form",
-                  f"{hf * 1e3:.0f} ms vs {symbolic * 1e9:.1f} ns", ratio,
-                  ">= 1e5x", ratio >= 1e5, note)
+    note = (
+        f"HuggingFace GPT2LMHeadModel on the meta device: {hf * 1e3:.0f} ms "
+        f"per config; the compiled closed form: {symbolic * 1e9:.1f} ns per "
+        f"config over 10^6 configs; equal counts for the four GPT-2 sizes "
+        f"({', '.join(f'{v:,}' for v in built.values())})"
+    )
+    return Result(
+        "per configuration: HuggingFace build / closed form",
+        f"{hf * 1e3:.0f} ms vs {symbolic * 1e9:.1f} ns",
+        ratio,
+        ">= 1e5x",
+        ratio >= 1e5,
+        note,
+    )
 
 
 DEEP = """
@@ -166,18 +180,26 @@ def depth(repeat: int) -> Result:
     def build(layers: int) -> int:
         with torch.device("meta"):
             stack = torch.nn.ModuleList(
-                torch.nn.TransformerEncoderLayer(512, 8, 2048)
-                for _ in range(layers))
+                torch.nn.TransformerEncoderLayer(512, 8, 2048) for _ in range(layers)
+            )
         return sum(p.numel() for p in stack.parameters())
 
     torch_times = {n: best(lambda n=n: build(n), 1) for n in (10, 1_000)}
     ratio = max(times.values()) / min(times.values())
-    note = ("derive: " + ", ".join(f"L={n:,}: {t * 1e3:.0f} ms"
-                                    for n, t in times.items())
-            + "; torch.nn on the meta device: "
-            + ", ".join(f"L={n:,}: {t * 1e3:.0f} ms" for n, t in torch_times.items()))
-    return Result("depth: derive at L = 10^6 / L = 10", f"{ratio:.2f}x", ratio,
-                  "<= 1.1x", ratio <= 1.1, note)
+    note = (
+        "derive: "
+        + ", ".join(f"L={n:,}: {t * 1e3:.0f} ms" for n, t in times.items())
+        + "; torch.nn on the meta device: "
+        + ", ".join(f"L={n:,}: {t * 1e3:.0f} ms" for n, t in torch_times.items())
+    )
+    return Result(
+        "depth: derive at L = 10^6 / L = 10",
+        f"{ratio:.2f}x",
+        ratio,
+        "<= 1.1x",
+        ratio <= 1.1,
+        note,
+    )
 
 
 def breadth(repeat: int) -> Result:
@@ -199,22 +221,30 @@ def breadth(repeat: int) -> Result:
             lambda i: LayerNorm(widths[i - 1]),
         ]
         for i in range(1, size):
-            net.add(f"n{i}", kinds[i % len(kinds)](i), group=f"g{i % 7}",
-                    tags=[f"t{i % 3}"])
+            net.add(
+                f"n{i}", kinds[i % len(kinds)](i), group=f"g{i % 7}", tags=[f"t{i % 3}"]
+            )
             net.connect(f"n{i - 1}", f"n{i}")
         return net
 
     times = {}
     for size in (10, 100, 1_000):
         net = network(size)
-        times[size] = best(lambda net=net: count_parameters(net, "pytorch"),
-                           max(1, repeat // 2))
+        times[size] = best(
+            lambda net=net: count_parameters(net, "pytorch"), max(1, repeat // 2)
+        )
     growth = times[1_000] / times[100]
     met = times[1_000] < 2.0 and growth <= 15
     note = ", ".join(f"{n:,} nodes: {t:.3f} s" for n, t in times.items())
     note += f"; 10x the nodes costs {growth:.1f}x"
-    return Result("breadth: 1,000 nodes", f"{times[1_000]:.2f} s", growth,
-                  "< 2 s, near-linear", met, note)
+    return Result(
+        "breadth: 1,000 nodes",
+        f"{times[1_000]:.2f} s",
+        growth,
+        "< 2 s, near-linear",
+        met,
+        note,
+    )
 
 
 def report(repeat: int) -> Result:
@@ -223,8 +253,13 @@ def report(repeat: int) -> Result:
     hidden = {**os.environ, "PATH": str(Path(sys.executable).parent)}
 
     def run(*args: str) -> None:
-        subprocess.run([sys.executable, "-m", "symcount", *args], check=True,
-                       capture_output=True, cwd=ROOT, env=hidden)
+        subprocess.run(
+            [sys.executable, "-m", "symcount", *args],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+            env=hidden,
+        )
 
     with tempfile.TemporaryDirectory() as folder:
         tex = best(lambda: run("report", "seq2seq", "-o", folder), repeat)
@@ -234,8 +269,9 @@ def report(repeat: int) -> Result:
     assert written and not pdf
     ratio = tex / derive
     note = f"derive {derive:.2f} s; report (.tex only) {tex:.2f} s; fresh processes"
-    return Result("report: .tex / derive", f"{tex:.2f} s", ratio, "<= 2x",
-                  ratio <= 2, note)
+    return Result(
+        "report: .tex / derive", f"{tex:.2f} s", ratio, "<= 2x", ratio <= 2, note
+    )
 
 
 def memory() -> Result:
@@ -244,22 +280,44 @@ def memory() -> Result:
 
     peaks = {}
     for name in catalogue():
-        code = ("import resource, sys; from symcount.cli import main; "
-                f"main(['derive', {name!r}]); "
-                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-                "file=sys.stderr)")
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                              text=True, check=True, cwd=ROOT)
+        code = (
+            "import resource, sys; from symcount.cli import main; "
+            f"main(['derive', {name!r}]); "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+            "file=sys.stderr)"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         peaks[name] = int(done.stderr.strip().splitlines()[-1]) / 1024
     worst = max(peaks, key=peaks.get)
     baseline = subprocess.run(
-        [sys.executable, "-c", "import resource, sympy, networkx, sys; "
-         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"],
-        capture_output=True, text=True, check=True).stderr.strip()
-    note = (f"largest: {worst} at {peaks[worst]:.0f} MiB; importing sympy and "
-            f"networkx alone: {int(baseline) / 1024:.0f} MiB")
-    return Result("memory: peak RSS of derive", f"{peaks[worst]:.0f} MiB",
-                  peaks[worst], "reported", True, note)
+        [
+            sys.executable,
+            "-c",
+            "import resource, sympy, networkx, sys; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr.strip()
+    note = (
+        f"largest: {worst} at {peaks[worst]:.0f} MiB; importing sympy and "
+        f"networkx alone: {int(baseline) / 1024:.0f} MiB"
+    )
+    return Result(
+        "memory: peak RSS of derive",
+        f"{peaks[worst]:.0f} MiB",
+        peaks[worst],
+        "reported",
+        True,
+        note,
+    )
 
 
 def profile() -> str:
@@ -289,8 +347,10 @@ def machine() -> str:
     except OSError:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python "
-            f"{platform.python_version()} on {platform.system()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python "
+        f"{platform.python_version()} on {platform.system()}"
+    )
 
 
 def main() -> int:
@@ -300,16 +360,23 @@ def main() -> int:
     repeat = 3 if args.quick else 7
     sys.path.insert(0, str(ROOT))
 
-    steps = [lambda: cold_cli(repeat), lambda: per_configuration(repeat),
-             lambda: depth(repeat), lambda: breadth(repeat), lambda: report(repeat),
-             memory]
+    steps = [
+        lambda: cold_cli(repeat),
+        lambda: per_configuration(repeat),
+        lambda: depth(repeat),
+        lambda: breadth(repeat),
+        lambda: report(repeat),
+        memory,
+    ]
     results = []
     for step in steps:
         result = step()
         results.append(result)
         mark = "met" if result.met else "MISSED"
-        print(f"{result.name:<52} {result.measured:>22}  ratio {result.ratio:>10.3g}"
-              f"  target {result.target:<18} {mark}")
+        print(
+            f"{result.name:<52} {result.measured:>22}  ratio {result.ratio:>10.3g}"
+            f"  target {result.target:<18} {mark}"
+        )
         print(f"    {result.note}")
 
     lines = [
@@ -322,11 +389,20 @@ def main() -> int:
         "|---|---:|---:|---|---|",
     ]
     for r in results:
-        lines.append(f"| {r.name} | {r.measured} | {r.ratio:.3g} | {r.target} | "
-                     f"{'met' if r.met else 'missed'} |")
+        lines.append(
+            f"| {r.name} | {r.measured} | {r.ratio:.3g} | {r.target} | "
+            f"{'met' if r.met else 'missed'} |"
+        )
     lines += ["", "Notes:", ""] + [f"- {r.name}: {r.note}" for r in results]
-    lines += ["", "Profile of `symcount derive gpt3-175b` (cumulative time):", "",
-              "```", profile(), "```", ""]
+    lines += [
+        "",
+        "Profile of `symcount derive gpt3-175b` (cumulative time):",
+        "",
+        "```",
+        profile(),
+        "```",
+        "",
+    ]
     RESULTS.write_text("\n".join(lines))
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0 if all(r.met for r in results) else 1
