@@ -157,12 +157,15 @@ def _run_derive(args: argparse.Namespace) -> int:
 
 
 def _run_solve(args: argparse.Namespace) -> int:
-    from symcount.errors import InputError
     from symcount.expressions import parse_count
+
+    # Read the target before loading anything heavy: a refusal is immediate.
+    target = parse_count(args.target, where="--target")
+
+    from symcount.errors import InputError
     from symcount.solve import solve_for
     from symcount.summary import solve_json, solve_text
 
-    target = parse_count(args.target, where="--target")
     result = _evaluate(args)
     symbols = result.derivation.symbol_table
     if args.unknown not in symbols:
