@@ -29,7 +29,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:
+        # argparse has printed the usage line and its error (status 2), or --help.
+        return exit.code if isinstance(exit.code, int) else 2
     from symcount.errors import SymcountError
 
     try:
@@ -37,14 +41,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymcountError as err:
         if args.debug:
             traceback.print_exc()
-        print(f"symcount: error: {err}", file=sys.stderr)
+        print(f"symcount: error: {_one_line(str(err))}", file=sys.stderr)
         return 2
-    except (TypeError, ValueError, RecursionError, MemoryError) as err:
+    except KeyboardInterrupt:
+        print("symcount: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        # Anything else is a bug in symcount, whatever the input: one line, and
+        # the traceback only on request.
         if args.debug:
-            raise
-        print(f"symcount: error: {type(err).__name__}: {err} (rerun with --debug "
-              "for the traceback)", file=sys.stderr)
+            traceback.print_exc()
+        print(f"symcount: internal error: {type(err).__name__}: "
+              f"{_one_line(str(err))[:200]}; this is a bug in symcount, rerun with "
+              "--debug for the traceback", file=sys.stderr)
         return 2
+
+
+def _one_line(text: str) -> str:
+    """Escapes line breaks and other control characters, so an error is one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -105,10 +120,16 @@ def _emit(args: argparse.Namespace, document: Any, text: str) -> None:
 
 def _evaluate(args: argparse.Namespace):
     from symcount.derivation import load_derivation
+    from symcount.errors import InputError
     from symcount.evaluate import evaluate
 
     derivation = load_derivation(args.derivation)
     overrides = _assignments(args.assignments, derivation.symbol_table)
+    try:
+        derivation.check_values(overrides)
+    except InputError as err:
+        options = " ".join(f"--set {text}" for text in args.assignments)
+        raise InputError(f"{options}: {err}") from None
     return evaluate(derivation, args.convention, overrides)
 
 
@@ -119,14 +140,15 @@ def _assignments(texts: list[str], symbols: dict[str, Any]) -> dict[Any, Any]:
 
     values = {}
     for text in texts:
-        where = f"--set {text}"
         name, sep, value = text.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise InputError(f"{where}: expected SYM=VALUE, e.g. --set d=512")
+            raise InputError(f"--set {text[:60]!r}: expected SYM=VALUE, e.g. "
+                             "--set d=512")
         if name not in symbols:
-            raise InputError(f"{where}: unknown symbol {name!r}; declared symbols: "
-                             + ", ".join(symbols))
+            raise InputError(f"--set {name[:60]!r}: unknown symbol; declared "
+                             "symbols: " + ", ".join(symbols))
+        where = f"--set {name}"
         expr = parse_expression(value, symbols, where=where)
         if expr.is_number and not (expr.is_integer and expr.is_positive):
             raise InputError(f"{where}: {name} must be a positive integer or an "

@@ -63,6 +63,7 @@ _ACCEPTED = (
     "accepted: numbers, declared symbols, + - * / // % ^ **, parentheses, "
     "ceil() floor() max() min()"
 )
+_ACCEPTED_COUNTS = "accepted: counts such as 384000000, 384M, 1.5B, 384e6 or 2^30"
 _FUNCTIONS = ("ceil", "floor", "max", "min")
 _OPERATORS = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
@@ -132,8 +133,8 @@ def parse_count(text: str | int, *, where: str = "target") -> int:
         if match:
             value = _count_value(match, where)
         else:
-            tree = _parse(text, where)
-            shape = _Checker(set(), text, where).check(tree.body)
+            tree = _parse(text, where, _ACCEPTED_COUNTS)
+            shape = _Checker(set(), text, where, _ACCEPTED_COUNTS).check(tree.body)
             assert shape.value is not None  # no symbols, so the value is known
             value = shape.value
     else:
@@ -143,7 +144,7 @@ def parse_count(text: str | int, *, where: str = "target") -> int:
     if value.denominator != 1 or value <= 0:
         raise ExpressionError(
             f"{where}: {_shorten(str(text))!r} is not a positive whole number of "
-            "parameters; accepted: 384000000, 384M, 1.5B, 384e6, 2^30"
+            f"parameters; {_ACCEPTED_COUNTS}"
         )
     return int(value)
 
@@ -174,7 +175,7 @@ def _too_large(where: str, what: str) -> ExpressionError:
     )
 
 
-def _parse(text: object, where: str) -> ast.Expression:
+def _parse(text: object, where: str, accepted: str = _ACCEPTED) -> ast.Expression:
     """Checks the raw text, then lets ``ast`` read it (reading runs no code)."""
     if not isinstance(text, str):
         raise ExpressionError(f"{where}: expected text, got {_describe(text)}")
@@ -196,14 +197,16 @@ def _parse(text: object, where: str) -> ast.Expression:
                 "of ASCII letters, digits, spaces and + - * / % ^ ( ) . ,"
             )
     if not text.strip():
-        raise ExpressionError(f"{where}: empty expression; {_ACCEPTED}")
+        raise ExpressionError(f"{where}: empty expression; {accepted}")
     try:
         # "^" means power, as in papers; Python's "**" has the precedence and
         # right-associativity of a power, while "^" (xor) binds looser than "+".
         tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise ExpressionError(
-            f"{where}: {_shorten(text)!r} is not an expression; {_ACCEPTED}"
+            f"{where}: {_shorten(text)!r} is not "
+            f"{'a count' if accepted == _ACCEPTED_COUNTS else 'an expression'}; "
+            f"{accepted}"
         ) from None
     _check_size(tree, text, where)
     return tree
@@ -245,13 +248,15 @@ class _Checker:
     power's size before computing it, so nothing large is ever built.
     """
 
-    def __init__(self, symbols: set[str], text: str, where: str) -> None:
+    def __init__(self, symbols: set[str], text: str, where: str,
+                 accepted: str = _ACCEPTED) -> None:
         self.symbols = symbols
         self.text = text
         self.where = where
+        self.accepted = accepted
 
     def refuse(self, what: str) -> ExpressionError:
-        return ExpressionError(f"{self.where}: {what} is not allowed; {_ACCEPTED}")
+        return ExpressionError(f"{self.where}: {what} is not allowed; {self.accepted}")
 
     def check(self, node: ast.AST) -> _Shape:
         shape = self.visit(node)
@@ -300,6 +305,8 @@ class _Checker:
     def name(self, identifier: str) -> _Shape:
         if identifier in _FUNCTIONS:
             raise self.refuse(f"{identifier!r} without parentheses")
+        if not self.symbols and self.accepted == _ACCEPTED_COUNTS:
+            raise self.refuse(f"the name {_shorten(identifier)!r}")
         if identifier not in self.symbols:
             declared = ", ".join(sorted(self.symbols)) or "none"
             raise ExpressionError(
