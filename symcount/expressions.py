@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -198,18 +199,40 @@ def _parse(text: object, where: str, accepted: str = _ACCEPTED) -> ast.Expressio
             )
     if not text.strip():
         raise ExpressionError(f"{where}: empty expression; {accepted}")
+    # "^" means power, as in papers; Python's "**" has the precedence and
+    # right-associativity of a power, while "^" (xor) binds looser than "+".
+    source = text.strip().replace("^", "**")
     try:
-        # "^" means power, as in papers; Python's "**" has the precedence and
-        # right-associativity of a power, while "^" (xor) binds looser than "+".
-        tree = ast.parse(text.strip().replace("^", "**"), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        with warnings.catch_warnings():
+            # Python warns of oddities such as "1if" on stderr; refuse them.
+            warnings.simplefilter("error")
+            tree = ast.parse(source, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError, Warning):
         raise ExpressionError(
             f"{where}: {_shorten(text)!r} is not "
             f"{'a count' if accepted == _ACCEPTED_COUNTS else 'an expression'}; "
             f"{accepted}"
         ) from None
     _check_size(tree, text, where)
+    _exact_decimals(tree, source, where)
     return tree
+
+
+def _exact_decimals(tree: ast.AST, source: str, where: str) -> None:
+    """Replaces each decimal literal's float by the exact value of its digits.
+
+    A float would turn ``1e-999`` into 0 and ``1.00000000000000000001`` into 1;
+    the digits as written become a :class:`~fractions.Fraction` instead.
+    """
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, float):
+            token = ast.get_source_segment(source, node) or repr(node.value)
+            exponent = re.search(r"[eE]([+-]?\d+)$", token)
+            if exponent and abs(int(exponent[1])) > MAX_LENGTH + MAX_DIGITS:
+                raise _too_large(where, f"the literal {_shorten(token)}")
+            node.value = Fraction(token)
+            if node.value.numerator >= _LARGEST or node.value.denominator >= _LARGEST:
+                raise _too_large(where, f"the literal {_shorten(token)}")
 
 
 def _check_size(tree: ast.AST, text: str, where: str) -> None:
@@ -291,16 +314,12 @@ class _Checker:
         raise self.refuse(type(node).__name__.lower())
 
     def constant(self, value: object) -> _Shape:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        # Decimals are already exact fractions (see _exact_decimals).
+        if isinstance(value, bool) or not isinstance(value, int | Fraction):
             raise self.refuse(f"the literal {_shorten(repr(value))}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise _too_large(self.where, f"the literal {value!r}")
-        # repr() gives the shortest decimal that reads back as the same float,
-        # so 0.1 stays the decimal 1/10 rather than the nearest binary fraction.
-        exact = Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
-        if exact.numerator >= _LARGEST or exact.denominator >= _LARGEST:
-            raise _too_large(self.where, f"the literal {_shorten(repr(value))}")
-        return _Shape(exact)
+        if abs(value) >= _LARGEST:
+            raise _too_large(self.where, f"the literal {_shorten(str(value))}")
+        return _Shape(Fraction(value))
 
     def name(self, identifier: str) -> _Shape:
         if identifier in _FUNCTIONS:
@@ -392,9 +411,7 @@ class _Builder:
     def build(self, node: ast.AST) -> sympy.Expr:
         sympy = self.sympy
         if isinstance(node, ast.Constant):
-            value = node.value
-            exact = Fraction(repr(value)) if isinstance(value, float) else value
-            return sympy.Rational(exact)
+            return sympy.Rational(node.value)
         if isinstance(node, ast.Name):
             return self.symbols[node.id]
         if isinstance(node, ast.UnaryOp):
