@@ -248,22 +248,27 @@ def count_parameters(
             uses=sympy.expand(times * every), group=network.group(v),
             tags=network.tags(v),
         ))
-    groups: dict[str, sympy.Expr] = {}
-    tags: dict[str, sympy.Expr] = {}
+    # Terms are collected in lists and added once: adding one at a time would
+    # take time quadratic in the number of nodes.
+    groups: dict[str, list[sympy.Expr]] = {}
+    tags: dict[str, list[sympy.Expr]] = {}
     for p in parts:
         if p.group is not None:
-            groups[p.group] = groups.get(p.group, 0) + p.expression
+            groups.setdefault(p.group, []).append(p.expression)
         for tag in p.tags:
-            tags[tag] = tags.get(tag, 0) + p.expression
+            tags.setdefault(tag, []).append(p.expression)
+
+    def total(terms: list[sympy.Expr]) -> sympy.Expr:
+        return sympy.expand(sympy.Add(*terms))
 
     return ParameterCount(
         name=network.name,
         convention=convention,
         parts=tuple(parts),
-        total=sympy.expand(sum((p.expression for p in parts), 0)),
-        uses=sympy.expand(sum((p.uses for p in parts), 0)),
-        groups=MappingProxyType({k: sympy.expand(v) for k, v in groups.items()}),
-        tags=MappingProxyType({k: sympy.expand(v) for k, v in tags.items()}),
+        total=total([p.expression for p in parts]),
+        uses=total([p.uses for p in parts]),
+        groups=MappingProxyType({k: total(v) for k, v in groups.items()}),
+        tags=MappingProxyType({k: total(v) for k, v in tags.items()}),
     )
 
 

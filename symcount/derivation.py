@@ -373,6 +373,13 @@ def _precision(text: str) -> int:
     return max(scale // 10**decimals, 1)
 
 
+def _listing(names: Iterable[str], limit: int = 20) -> str:
+    """Names joined by commas, at most ``limit`` of them, so an error stays short."""
+    names = list(names)
+    shown = ", ".join(names[:limit]) or "none"
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def _short(text: object) -> str:
     text = str(text)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -521,7 +528,8 @@ class _Loader:
                 example: str = "") -> list[Any]:
         if table:
             if not isinstance(value, dict):
-                raise self.error(key, f"expected a table, got {_kind(value)}")
+                raise self.error(key, f"expected a table, got {_kind(value)}; "
+                                 f"write [{_dotted(key)}.NAME] tables")
         elif not isinstance(value, list):
             hint = f"e.g. {example}" if example else f"write [[{_dotted(key)}]] tables"
             raise self.error(key, f"expected an array, got {_kind(value)}; {hint}")
@@ -545,10 +553,18 @@ class _Loader:
         return value
 
     def name(self, value: object, key: Key, what: str) -> str:
+        """A node or derivation name: a TOML bare key, safe in keys and file names."""
         text = self.text(value, key)
         if not _NAME.fullmatch(text):
             raise self.error(key, f"{_short(text)!r} is not a valid {what} name; "
                              "use letters, digits, '_' and '-'")
+        return text
+
+    def label(self, value: object, key: Key) -> str:
+        """A group, tag or block name: one line of text."""
+        text = self.text(value, key)
+        if not text.strip():
+            raise self.error(key, "empty; give a name")
         return text
 
     def boolean(self, value: object, key: Key) -> bool:
@@ -597,7 +613,7 @@ class _Loader:
         near = difflib.get_close_matches(value, known, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise self.error(key, f"no {what} {_short(value)!r}{hint}; {what}s: "
-                         + (", ".join(known) or "none"))
+                         + _listing(known))
 
     # The sections of the file, in order.
 
@@ -732,8 +748,8 @@ class _Loader:
                     arguments[field] = None
             group = entry.get("group")
             if group is not None:
-                group = self.name(group, (*where, "group"), "group")
-            tags = [self.name(tag, (*where, "tags", i), "tag") for i, tag in
+                group = self.label(group, (*where, "group"))
+            tags = [self.label(tag, (*where, "tags", i)) for i, tag in
                     enumerate(self.entries(entry.get("tags", []), (*where, "tags"),
                                          example='["recurrent"]'))]
             try:
@@ -774,7 +790,7 @@ class _Loader:
         for i, entry in enumerate(self.entries(value, ("repeats",))):
             key = ("repeats", i)
             self.table(entry, key, _REPEAT_KEYS, _REPEAT_KEYS)
-            name = self.name(entry["name"], (*key, "name"), "block")
+            name = self.label(entry["name"], (*key, "name"))
             if name in names:
                 raise self.error((*key, "name"), f"block {name!r} is declared twice "
                                  f"(first at line {self.line(names[name])}); block "
@@ -993,7 +1009,7 @@ class _Loader:
         near = difflib.get_close_matches(of, accepted, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise self.error(key, f"{_short(of)!r} names no part of the network{hint}; "
-                         f"accepted: {', '.join(accepted)}")
+                         f"accepted: {_listing(accepted)}")
 
 
 def _same_shape(a: tuple[sympy.Expr, ...], b: tuple[sympy.Expr, ...]) -> bool:

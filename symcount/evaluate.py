@@ -117,11 +117,12 @@ def evaluate(
 
     count = count_parameters(derivation.network, convention)
     numbers = count.subs(values)
+    counted = {convention: numbers}  # one count per convention the claims use
     checks = []
     for claim in derivation.claims:
-        counted = numbers
-        if claim.convention is not None and claim.convention is not convention:
-            counted = count_parameters(derivation.network, claim.convention).subs(values)
-        checks.append(check_claim(claim, counted.value(claim.of)))
+        under = claim.convention or convention
+        if under not in counted:
+            counted[under] = count_parameters(derivation.network, under).subs(values)
+        checks.append(check_claim(claim, counted[under].value(claim.of)))
     return Evaluation(derivation, convention, MappingProxyType(values), count,
                       numbers, tuple(checks))

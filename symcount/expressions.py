@@ -327,7 +327,9 @@ class _Checker:
         if not self.symbols and self.accepted == _ACCEPTED_COUNTS:
             raise self.refuse(f"the name {_shorten(identifier)!r}")
         if identifier not in self.symbols:
-            declared = ", ".join(sorted(self.symbols)) or "none"
+            names = sorted(self.symbols)
+            declared = ", ".join(names[:20]) or "none"
+            declared += f" and {len(names) - 20} more" if len(names) > 20 else ""
             raise ExpressionError(
                 f"{self.where}: unknown symbol {_shorten(identifier)!r}; declared "
                 f"symbols: {declared}"
