@@ -131,7 +131,8 @@ class ParameterCount:
         if kind == "node" and name:
             return self.part(name).expression
         choices = ["total"] + [f"group:{g}" for g in self.groups]
-        choices += [f"tag:{t}" for t in self.tags] + [f"node:{p.name}" for p in self.parts]
+        choices += [f"tag:{t}" for t in self.tags]
+        choices += [f"node:{p.name}" for p in self.parts]
         raise InputError(f"unknown subtotal {of!r}; accepted: {', '.join(choices)}")
 
     def subs(self, values: Mapping[sympy.Symbol, sympy.Expr]) -> ParameterCount:
@@ -228,7 +229,8 @@ def count_parameters(
         alias = _find_tensor(tie.alias, tensors)
         owner = _find_tensor(tie.owner, tensors)
         if len(alias.shape) != len(owner.shape) or not all(
-            sympy.expand(a - b) == 0 for a, b in zip(alias.shape, owner.shape)
+            sympy.expand(a - b) == 0
+            for a, b in zip(alias.shape, owner.shape, strict=True)
         ):
             raise ShapeMismatchError(
                 f"tie {tie.alias} -> {tie.owner}: shapes {alias.shape} and "
@@ -283,4 +285,6 @@ def _find_tensor(ref: str, tensors: Mapping[str, tuple[Tensor, ...]]) -> Tensor:
         if tensor.name == name:
             return tensor
     have = ", ".join(t.name for t in tensors[node]) or "none"
-    raise InputError(f"tie {ref!r}: node {node!r} has no tensor {name!r}; it has {have}")
+    raise InputError(
+        f"tie {ref!r}: node {node!r} has no tensor {name!r}; it has {have}"
+    )

@@ -187,7 +187,8 @@ class Network:
         resolved: dict[str, Layer] = {}
         for v in self:
             layer = self.G.nodes[v]["layer"]
-            sources = [u for u in self.G.predecessors(v) if not self.G.edges[u, v]["state"]]
+            sources = [u for u in self.G.predecessors(v)
+                       if not self.G.edges[u, v]["state"]]
             states = [u for u in self.G.predecessors(v) if self.G.edges[u, v]["state"]]
             resolved[v] = self._infer(v, layer, [(u, resolved[u]) for u in sources])
             for u in states:
@@ -198,7 +199,9 @@ class Network:
     def _require(self, node: str) -> str:
         if node not in self.G:
             known = ", ".join(self.G.nodes) or "none"
-            raise InputError(f"no node {node!r} in network {self.name!r}; nodes: {known}")
+            raise InputError(
+                f"no node {node!r} in network {self.name!r}; nodes: {known}"
+            )
         return node
 
     def _infer(self, v: str, layer: Layer, sources: list[tuple[str, Layer]]) -> Layer:

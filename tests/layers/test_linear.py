@@ -38,7 +38,11 @@ def test_embedding_matches_torch(num_embeddings, embedding_dim):
 
 @pytest.mark.parametrize(
     "convention,expected",
-    [("paper", n * V_tgt), ("keras", n * V_tgt + V_tgt), ("pytorch", n * V_tgt + V_tgt)],
+    [
+        ("paper", n * V_tgt),
+        ("keras", n * V_tgt + V_tgt),
+        ("pytorch", n * V_tgt + V_tgt),
+    ],
 )
 def test_linear_bias_follows_convention(convention, expected):
     assert Linear(n, V_tgt).count(convention) == expected

@@ -24,7 +24,8 @@ def torch_parameters(kind, *args, **kwargs) -> dict[str, int]:
 
 GRID = [
     (kind, input_size, hidden, layers, bias, bidirectional, proj)
-    for kind, input_size, hidden, layers, bias, bidirectional, proj in itertools.product(
+    for kind, input_size, hidden, layers, bias, bidirectional, proj
+    in itertools.product(
         TORCH, [1, 7], [3, 10], [1, 2, 5], [True, False], [True, False], [0, 2]
     )
     if proj == 0 or kind is LSTM
