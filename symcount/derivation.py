@@ -21,10 +21,8 @@ Caveats:
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import difflib
-import json
 import keyword
 import re
 import tomllib
@@ -51,8 +49,9 @@ from symcount.expressions import (
     parse_expression,
 )
 from symcount.graph import Network
-from symcount.layers import KINDS
+from symcount.layers import KINDS, Layer, Tensor
 from symcount.symbols import as_expr, dimension
+from symcount.tomlkeys import BARE_KEY, Key, dotted, key_lines
 
 __all__ = [
     "Claim",
@@ -65,9 +64,18 @@ __all__ = [
 ]
 
 _TOP_KEYS = {
-    "title": True, "citation": True, "symbols": True, "layers": True,
-    "name": False, "description": False, "convention": False, "edges": False,
-    "ties": False, "repeats": False, "claims": False, "notes": False,
+    "title": True,
+    "citation": True,
+    "symbols": True,
+    "layers": True,
+    "name": False,
+    "description": False,
+    "convention": False,
+    "edges": False,
+    "ties": False,
+    "repeats": False,
+    "claims": False,
+    "notes": False,
 }
 _CITATION_KEYS = {"authors", "year", "title", "venue", "url", "where", "doi"}
 _SYMBOL_KEYS = {"meaning", "value"}
@@ -77,7 +85,6 @@ _TIE_KEYS = {"tensor", "to"}
 _REPEAT_KEYS = {"name", "nodes", "times"}
 _CLAIM_KEYS = {"name", "of", "quote", "value", "rounding", "convention", "note"}
 _RESERVED = {"ceil", "floor", "max", "min"}
-_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _SYMBOL = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _MAX_FILE_BYTES = 1_000_000
 _MAX_SYMBOLS = 200
@@ -85,12 +92,11 @@ _MAX_ENTRIES = 2000
 _MAX_COUNT_DEGREE = 2 * MAX_DEGREE
 _MAX_COUNT_TERMS = 20_000
 _LARGEST = 10**MAX_DIGITS
+_Scopes = dict[Convention, dict[str, set[sympy.Symbol]]]
 _UNSAFE_CHARACTERS = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
 """Control and bidirectional-override characters: they can rewrite a terminal."""
-
-Key = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -191,20 +197,29 @@ class Derivation:
         def fail(symbol: sympy.Symbol, message: str) -> DerivationError:
             if overrides and symbol in overrides:
                 return DerivationError(message, key=str(symbol))
-            return DerivationError(message, path=path, line=lines.get(symbol),
-                                   key=f"symbols.{symbol}.value")
+            return DerivationError(
+                message,
+                path=path,
+                line=lines.get(symbol),
+                key=f"symbols.{symbol}.value",
+            )
 
         resolved = _resolve(values, fail)
         for size in self.sizes:
             value = size.expr.xreplace(resolved)
             if value.is_number and not _is_size(value):
-                given = ", ".join(f"{s} = {resolved[s]}" for s in sorted(
-                    size.expr.free_symbols, key=str) if s in resolved)
+                given = ", ".join(
+                    f"{s} = {resolved[s]}"
+                    for s in sorted(size.expr.free_symbols, key=str)
+                    if s in resolved
+                )
                 raise DerivationError(
                     f"{size.expr} is {_short(value)} when {given or 'evaluated'}; "
                     "sizes are "
                     f"positive integers of at most {MAX_DIGITS} digits",
-                    path=path, line=size.line, key=size.key,
+                    path=path,
+                    line=size.line,
+                    key=size.key,
                 )
         return resolved
 
@@ -215,7 +230,9 @@ def catalogue_dir() -> Path:
     for folder in (here.parent / "derivations", here / "derivations"):
         if folder.is_dir():
             return folder
-    raise SymcountError("the derivation catalogue is missing from this installation")
+    raise SymcountError(
+        "the derivation catalogue is missing from this installation"
+    )
 
 
 def catalogue() -> list[str]:
@@ -248,11 +265,17 @@ def load_derivation(name_or_path: str | Path) -> Derivation:
         with path.open("rb") as file:
             raw = file.read(_MAX_FILE_BYTES + 1)
     except OSError as err:
-        raise DerivationError(f"cannot read the file ({err.strerror}); give a "
-                              "readable .toml file", path=str(path)) from None
+        raise DerivationError(
+            f"cannot read the file ({err.strerror}); give a "
+            "readable .toml file",
+            path=str(path),
+        ) from None
     if len(raw) > _MAX_FILE_BYTES:
-        raise DerivationError(f"file larger than {_MAX_FILE_BYTES} bytes refused; "
-                              "a derivation is a small text file", path=str(path))
+        raise DerivationError(
+            f"file larger than {_MAX_FILE_BYTES} bytes refused; "
+            "a derivation is a small text file",
+            path=str(path),
+        )
     text = _decode(raw, str(path))
     try:
         data = tomllib.loads(text)
@@ -260,21 +283,38 @@ def load_derivation(name_or_path: str | Path) -> Derivation:
         raise _toml_error(str(err), text, str(path)) from None
     except RecursionError:
         line = _deep_line(text)
-        key = _key_lines(text)[1].get(line)
+        key = key_lines(text)[1].get(line)
         raise DerivationError(
             "arrays or tables nested too deeply; a derivation nests a few levels",
-            path=str(path), line=line, key=_dotted(key) if key else None,
+            path=str(path),
+            line=line,
+            key=dotted(key) if key else None,
         ) from None
-    except ValueError:
+    except ValueError as err:
+        if "digits" not in str(err):
+            raise DerivationError(
+                f"not valid TOML: {_short(err)}; accepted: TOML 1.0",
+                path=str(path),
+            ) from None
         # tomllib turns a number of more than 4300 digits into a ValueError.
         line = _long_number_line(text)
-        key = _key_lines(text)[1].get(line)
+        key = key_lines(text)[1].get(line)
         raise DerivationError(
             f"number of more than 4300 digits refused; numbers of at most "
-            f"{MAX_DIGITS} digits are accepted", path=str(path), line=line,
-            key=_dotted(key) if key else None,
+            f"{MAX_DIGITS} digits are accepted",
+            path=str(path),
+            line=line,
+            key=dotted(key) if key else None,
         ) from None
-    return _Loader(path, text).load(data)
+    try:
+        return _Loader(path, text).load(data)
+    except RecursionError:
+        # Values that name values, each nested in the last, can nest deeply.
+        raise DerivationError(
+            "expressions nested too deeply once values are put in; "
+            "a derivation nests a few levels",
+            path=str(path),
+        ) from None
 
 
 def _find(name_or_path: str | Path) -> Path:
@@ -288,15 +328,19 @@ def _find(name_or_path: str | Path) -> Path:
     try:
         if path.suffix == ".toml" or "/" in text or path.is_file():
             if not path.is_file():
-                raise DerivationError("no such derivation file; give the path of "
-                                      "an existing .toml file", path=text)
+                raise DerivationError(
+                    "no such derivation file; give the path of "
+                    "an existing .toml file",
+                    path=text,
+                )
             return path
         candidate = catalogue_dir() / f"{text}.toml"
         if candidate.is_file():
             return candidate
     except OSError as err:
-        raise DerivationError(f"cannot use this path ({err.strerror})",
-                              path=_short(text)) from None
+        raise DerivationError(
+            f"cannot use this path ({err.strerror})", path=_short(text)
+        ) from None
     names = catalogue()
     near = difflib.get_close_matches(text, names, n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
@@ -312,39 +356,52 @@ def _decode(raw: bytes, path: str) -> str:
     except UnicodeDecodeError as err:
         raise DerivationError(
             f"byte 0x{raw[err.start]:02x} is not UTF-8; derivations are UTF-8 text",
-            path=path, line=raw[: err.start].count(b"\n") + 1,
+            path=path,
+            line=raw[: err.start].count(b"\n") + 1,
         ) from None
     return text.removeprefix("\ufeff")
 
 
 def _toml_error(message: str, text: str, path: str) -> DerivationError:
     """Rewords a tomllib error as ``file:line: key: what; what is accepted``."""
-    match = re.search(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$",
-                      message)
+    match = re.search(
+        r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$", message
+    )
     what = message[: match.start()] if match else message
     line = int(match[1]) if match and match[1] else text.count("\n") + 1
     if re.match(r"Cannot (declare|overwrite|mutate|redefine)|Duplicate", what):
-        lines, at_line = _key_lines(text)
+        lines, at_line = key_lines(text)
         key = at_line.get(line)
         if key:
             first = lines.get(key)
-            where = f" (first at line {first})" if first and first != line else ""
+            where = (
+                f" (first at line {first})" if first and first != line else ""
+            )
             if len(key) == 2 and key[0] == "layers":
                 return DerivationError(
                     f"duplicate node name {key[1]!r}{where}; each [layers.NAME] "
                     "appears once, node names are unique",
-                    path=path, line=line, key=_dotted(key))
+                    path=path,
+                    line=line,
+                    key=dotted(key),
+                )
             return DerivationError(
                 f"declared twice{where}; each key and table appears once",
-                path=path, line=line, key=_dotted(key))
+                path=path,
+                line=line,
+                key=dotted(key),
+            )
     column = f" (column {match[2]})" if match and match[2] else ""
     if what in ("Illegal character '\\n'", "Unterminated string"):
-        what = "a string is not closed on its line (text over several lines goes "
+        what = (
+            "a string is not closed on its line (text over several lines goes "
+        )
         what += 'in """triple quotes""")'
     return DerivationError(
         f"not valid TOML{column}: {what[:1].lower()}{what[1:]}; accepted: TOML 1.0 "
         "(https://toml.io), as in derivations/seq2seq.toml",
-        path=path, line=line,
+        path=path,
+        line=line,
     )
 
 
@@ -377,7 +434,9 @@ def _listing(names: Iterable[str], limit: int = 20) -> str:
     """Names joined by commas, at most ``limit`` of them, so an error stays short."""
     names = list(names)
     shown = ", ".join(names[:limit]) or "none"
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    return shown + (
+        f" and {len(names) - limit} more" if len(names) > limit else ""
+    )
 
 
 def _short(text: object) -> str:
@@ -399,26 +458,41 @@ def _resolve(
     """
     resolved: dict[sympy.Symbol, sympy.Expr] = {}
 
-    def visit(symbol: sympy.Symbol, trail: tuple[sympy.Symbol, ...]) -> sympy.Expr:
+    def visit(
+        symbol: sympy.Symbol, trail: tuple[sympy.Symbol, ...]
+    ) -> sympy.Expr:
         if symbol in resolved:
             return resolved[symbol]
         if symbol in trail:
-            loop = trail[trail.index(symbol):] + (symbol,)
-            raise fail(loop[0], "values refer to each other in a loop: "
-                       + " -> ".join(map(str, loop)) + "; a value may name other "
-                       "symbols, but not in a loop")
+            loop = trail[trail.index(symbol) :] + (symbol,)
+            raise fail(
+                loop[0],
+                "values refer to each other in a loop: "
+                + " -> ".join(map(str, loop))
+                + "; a value may name other "
+                "symbols, but not in a loop",
+            )
         value = as_expr(values[symbol], f"value of {symbol}")
-        inner = {s: visit(s, (*trail, symbol))
-                 for s in sorted(value.free_symbols, key=str) if s in values}
+        inner = {
+            s: visit(s, (*trail, symbol))
+            for s in sorted(value.free_symbols, key=str)
+            if s in values
+        }
         value = value.xreplace(inner) if inner else value
         degree, terms = _measure(value)
         if degree > MAX_DEGREE or terms > MAX_TERMS:
-            raise fail(symbol, f"{_short(values[symbol])} grows too large once the "
-                       f"other values are put in; at most degree {MAX_DEGREE} and "
-                       f"{MAX_TERMS} terms are accepted")
+            raise fail(
+                symbol,
+                f"{_short(values[symbol])} grows too large once the "
+                f"other values are put in; at most degree {MAX_DEGREE} and "
+                f"{MAX_TERMS} terms are accepted",
+            )
         if value.is_number and not _is_size(value):
-            raise fail(symbol, f"{_short(values[symbol])} gives {_short(value)}; "
-                       f"sizes are positive integers of at most {MAX_DIGITS} digits")
+            raise fail(
+                symbol,
+                f"{_short(values[symbol])} gives {_short(value)}; "
+                f"sizes are positive integers of at most {MAX_DIGITS} digits",
+            )
         resolved[symbol] = value
         return value
 
@@ -458,18 +532,6 @@ def _measure(expr: sympy.Expr) -> tuple[int, int]:
     return max(p[0] for p in parts), min(sum(p[1] for p in parts), cap)
 
 
-def _dotted(key: Key) -> str:
-    """Writes a key as in the file: ``layers.encoder.kind``, ``edges[2].from``."""
-    out = ""
-    for part in key:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            segment = part if _NAME.fullmatch(part) else json.dumps(part)
-            out += ("." if out else "") + segment
-    return out
-
-
 def _kind(value: object) -> str:
     if isinstance(value, bool):
         return f"the boolean {str(value).lower()}"
@@ -488,7 +550,7 @@ class _Loader:
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        self.lines, _ = _key_lines(text)
+        self.lines, _ = key_lines(text)
         self.symbols: dict[str, sympy.Symbol] = {}
         self.sizes: list[Size] = []
 
@@ -503,61 +565,101 @@ class _Loader:
         return 1
 
     def error(self, key: Key, message: str) -> DerivationError:
-        return DerivationError(message, path=str(self.path), line=self.line(key),
-                               key=_dotted(key) or None)
+        return DerivationError(
+            message,
+            path=str(self.path),
+            line=self.line(key),
+            key=dotted(key) or None,
+        )
 
-    def table(self, value: object, key: Key, allowed: Iterable[str],
-              required: Iterable[str] = ()) -> dict[str, Any]:
+    def table(
+        self,
+        value: object,
+        key: Key,
+        allowed: Iterable[str],
+        required: Iterable[str] = (),
+    ) -> dict[str, Any]:
         allowed = sorted(allowed)
         if not isinstance(value, dict):
-            raise self.error(key, f"expected a table, got {_kind(value)}; accepted "
-                             f"keys: {', '.join(allowed)}")
+            raise self.error(
+                key,
+                f"expected a table, got {_kind(value)}; accepted "
+                f"keys: {', '.join(allowed)}",
+            )
         for name in value:
             if name not in allowed:
                 near = difflib.get_close_matches(name, allowed, n=1)
                 hint = f" (did you mean {near[0]!r}?)" if near else ""
-                raise self.error((*key, name),
-                                 f"unknown key{hint}; accepted: {', '.join(allowed)}")
+                raise self.error(
+                    (*key, name),
+                    f"unknown key{hint}; accepted: {', '.join(allowed)}",
+                )
         for name in sorted(set(required) - set(value)):
-            owner = _dotted(key) or "a derivation"
-            raise self.error((*key, name), f"missing; {owner} needs "
-                             + ", ".join(sorted(required)))
+            owner = dotted(key) or "a derivation"
+            raise self.error(
+                (*key, name),
+                f"missing; {owner} needs " + ", ".join(sorted(required)),
+            )
         return value
 
-    def entries(self, value: object, key: Key, *, table: bool = False,
-                example: str = "") -> list[Any]:
+    def entries(
+        self, value: object, key: Key, *, table: bool = False, example: str = ""
+    ) -> list[Any]:
         if table:
             if not isinstance(value, dict):
-                raise self.error(key, f"expected a table, got {_kind(value)}; "
-                                 f"write [{_dotted(key)}.NAME] tables")
+                raise self.error(
+                    key,
+                    f"expected a table, got {_kind(value)}; "
+                    f"write [{dotted(key)}.NAME] tables",
+                )
         elif not isinstance(value, list):
-            hint = f"e.g. {example}" if example else f"write [[{_dotted(key)}]] tables"
-            raise self.error(key, f"expected an array, got {_kind(value)}; {hint}")
+            hint = (
+                f"e.g. {example}"
+                if example
+                else f"write [[{dotted(key)}]] tables"
+            )
+            raise self.error(
+                key, f"expected an array, got {_kind(value)}; {hint}"
+            )
         if len(value) > _MAX_ENTRIES:
-            raise self.error(key, f"{len(value)} entries refused; at most "
-                             f"{_MAX_ENTRIES} are accepted")
+            raise self.error(
+                key,
+                f"{len(value)} entries refused; at most "
+                f"{_MAX_ENTRIES} are accepted",
+            )
         return list(value)
 
     def text(self, value: object, key: Key, *, lines: bool = False) -> str:
         if not isinstance(value, str):
-            raise self.error(key, f"expected text in quotes, got {_kind(value)}")
+            raise self.error(
+                key, f"expected text in quotes, got {_kind(value)}"
+            )
         # Multi-line text keeps its line ends (CR LF too) and tabs; other text
         # is one line. No text holds other control characters.
-        unsafe = [c for c in _UNSAFE_CHARACTERS.findall(value)
-                  if not (lines and c == "\r")]
+        unsafe = [
+            c
+            for c in _UNSAFE_CHARACTERS.findall(value)
+            if not (lines and c == "\r")
+        ]
         unsafe += [] if lines else re.findall("[\n\t]", value)
         if unsafe:
             allowed = "newlines and tabs but no other" if lines else "no"
-            raise self.error(key, f"character U+{ord(unsafe[0]):04X} refused; this "
-                             f"text holds {allowed} control characters")
+            raise self.error(
+                key,
+                f"character U+{ord(unsafe[0]):04X} refused; this "
+                f"text holds {allowed} control characters",
+            )
         return value
 
     def name(self, value: object, key: Key, what: str) -> str:
         """A node or derivation name: a TOML bare key, safe in keys and file names."""
         text = self.text(value, key)
-        if not _NAME.fullmatch(text):
-            raise self.error(key, f"{_short(text)!r} is not a valid {what} name; "
-                             "use letters, digits, '_' and '-'")
+        if not BARE_KEY.fullmatch(text):
+            raise self.error(
+                key,
+                f"{_short(text)!r} is not a valid {what} name; "
+                "use letters, digits, '_' and '-'",
+            )
         return text
 
     def label(self, value: object, key: Key) -> str:
@@ -574,14 +676,20 @@ class _Loader:
 
     def expression(self, value: object, key: Key) -> sympy.Expr:
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise self.error(key, f"expected a whole number or an expression in "
-                             f"quotes such as \"4*d\", got {_kind(value)}")
+            raise self.error(
+                key,
+                f"expected a whole number or an expression in "
+                f'quotes such as "4*d", got {_kind(value)}',
+            )
         if isinstance(value, int):
             if abs(value) >= _LARGEST:
-                raise self.error(key, f"number of {len(str(abs(value)))} digits "
-                                 f"refused; at most {MAX_DIGITS} are accepted")
+                raise self.error(
+                    key,
+                    f"number of {len(str(abs(value)))} digits "
+                    f"refused; at most {MAX_DIGITS} are accepted",
+                )
             return sympy.Integer(value)
-        where = _dotted(key)
+        where = dotted(key)
         try:
             return parse_expression(value, self.symbols, where=where)
         except InputError as err:
@@ -591,10 +699,13 @@ class _Loader:
         """An expression that must be a positive integer once values are put in."""
         expr = self.expression(value, key)
         if expr.is_number and not _is_size(expr):
-            raise self.error(key, f"{_short(expr)} is not a positive integer; sizes "
-                             f"are positive integers of at most {MAX_DIGITS} digits "
-                             "or expressions of symbols")
-        self.sizes.append(Size(_dotted(key), self.line(key), expr))
+            raise self.error(
+                key,
+                f"{_short(expr)} is not a positive integer; sizes "
+                f"are positive integers of at most {MAX_DIGITS} digits "
+                "or expressions of symbols",
+            )
+        self.sizes.append(Size(dotted(key), self.line(key), expr))
         return expr
 
     def convention(self, value: object, key: Key) -> Convention:
@@ -603,17 +714,23 @@ class _Loader:
             return Convention.parse(text)
         except InputError:
             accepted = ", ".join(c.value for c in Convention)
-            raise self.error(key, f"unknown convention {_short(text)!r}; accepted: "
-                             f"{accepted}") from None
+            raise self.error(
+                key,
+                f"unknown convention {_short(text)!r}; accepted: {accepted}",
+            ) from None
 
-    def choice(self, value: str, key: Key, known: Iterable[str], what: str) -> str:
+    def choice(
+        self, value: str, key: Key, known: Iterable[str], what: str
+    ) -> str:
         known = list(known)
         if value in known:
             return value
         near = difflib.get_close_matches(value, known, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise self.error(key, f"no {what} {_short(value)!r}{hint}; {what}s: "
-                         + _listing(known))
+        raise self.error(
+            key,
+            f"no {what} {_short(value)!r}{hint}; {what}s: " + _listing(known),
+        )
 
     # The sections of the file, in order.
 
@@ -621,12 +738,18 @@ class _Loader:
         required = [k for k, needed in _TOP_KEYS.items() if needed]
         self.table(data, (), _TOP_KEYS, required)
         title = self.text(data["title"], ("title",))
-        name = (self.name(data["name"], ("name",), "derivation") if "name" in data
-                else self.path.stem)
-        description = self.text(data.get("description", ""), ("description",),
-                                lines=True)
+        name = (
+            self.name(data["name"], ("name",), "derivation")
+            if "name" in data
+            else self.path.stem
+        )
+        description = self.text(
+            data.get("description", ""), ("description",), lines=True
+        )
         self.text(data.get("notes", ""), ("notes",), lines=True)
-        convention = self.convention(data.get("convention", "paper"), ("convention",))
+        convention = self.convention(
+            data.get("convention", "paper"), ("convention",)
+        )
         citation = self.load_citation(data["citation"])
         symbols = self.load_symbols(data["symbols"])
 
@@ -639,29 +762,47 @@ class _Loader:
         scopes = self.check_tensors(network)
 
         derivation = Derivation(
-            name=name, path=self.path, title=title, citation=citation,
-            convention=convention, symbols=symbols, network=network, claims=(),
-            description=description.strip(), sizes=tuple(self.sizes),
+            name=name,
+            path=self.path,
+            title=title,
+            citation=citation,
+            convention=convention,
+            symbols=symbols,
+            network=network,
+            claims=(),
+            description=description.strip(),
+            sizes=tuple(self.sizes),
         )
         resolved = derivation.check_values()
-        claims = self.load_claims(network, data.get("claims", []), convention,
-                                  scopes, resolved)
+        claims = self.load_claims(
+            network, data.get("claims", []), convention, scopes, resolved
+        )
         return dataclasses.replace(derivation, claims=claims)
 
     def load_citation(self, value: object) -> dict[str, Any]:
         key = ("citation",)
         citation = self.table(value, key, _CITATION_KEYS, {"authors", "year"})
-        authors = self.entries(citation["authors"], (*key, "authors"),
-                               example='["A. Author", "B. Author"]')
+        authors = self.entries(
+            citation["authors"],
+            (*key, "authors"),
+            example='["A. Author", "B. Author"]',
+        )
         if not authors:
-            raise self.error((*key, "authors"), "empty; list at least one author")
+            raise self.error(
+                (*key, "authors"), "empty; list at least one author"
+            )
         for i, author in enumerate(authors):
             self.text(author, (*key, "authors", i))
         year = citation["year"]
-        if isinstance(year, bool) or not isinstance(year, int) or not (
-                1000 <= year <= 9999):
-            raise self.error((*key, "year"), f"expected a four-digit year such as "
-                             f"2014, got {_kind(year)}")
+        if (
+            isinstance(year, bool)
+            or not isinstance(year, int)
+            or not (1000 <= year <= 9999)
+        ):
+            raise self.error(
+                (*key, "year"),
+                f"expected a four-digit year such as 2014, got {_kind(year)}",
+            )
         for field in sorted(set(citation) - {"authors", "year"}):
             self.text(citation[field], (*key, field))
         return citation
@@ -670,103 +811,162 @@ class _Loader:
         key = ("symbols",)
         table = self.entries(value, key, table=True)
         if not table:
-            raise self.error(key, "empty; declare at least one symbol, e.g. "
-                             "d = { meaning = \"embedding size\", value = 1000 }")
+            raise self.error(
+                key,
+                "empty; declare at least one symbol, e.g. "
+                'd = { meaning = "embedding size", value = 1000 }',
+            )
         if len(table) > _MAX_SYMBOLS:
-            raise self.error(key, f"{len(table)} symbols refused; at most "
-                             f"{_MAX_SYMBOLS} are accepted")
+            raise self.error(
+                key,
+                f"{len(table)} symbols refused; at most "
+                f"{_MAX_SYMBOLS} are accepted",
+            )
         assert isinstance(value, dict)
         for name in value:
-            if (not _SYMBOL.fullmatch(name) or keyword.iskeyword(name)
-                    or name in _RESERVED):
-                raise self.error((*key, name), "not a valid symbol name; use ASCII "
-                                 "letters, digits and '_', starting with a letter, "
-                                 "not a Python keyword nor ceil, floor, max, min")
+            if (
+                not _SYMBOL.fullmatch(name)
+                or keyword.iskeyword(name)
+                or name in _RESERVED
+            ):
+                raise self.error(
+                    (*key, name),
+                    "not a valid symbol name; use ASCII "
+                    "letters, digits and '_', starting with a letter, "
+                    "not a Python keyword nor ceil, floor, max, min",
+                )
             self.symbols[name] = dimension(name)
         infos = []
         for name, entry in value.items():
             where = (*key, name)
             if not isinstance(entry, dict):
-                raise self.error(where, f"expected a table such as {{ meaning = "
-                                 f"\"...\", value = 1000 }}, got {_kind(entry)}")
+                raise self.error(
+                    where,
+                    f"expected a table such as {{ meaning = "
+                    f'"...", value = 1000 }}, got {_kind(entry)}',
+                )
             self.table(entry, where, _SYMBOL_KEYS, {"meaning"})
             size = None
             if "value" in entry:
                 size = self.expression(entry["value"], (*where, "value"))
                 if size.is_number and not _is_size(size):
-                    raise self.error((*where, "value"), f"{_short(size)} is not a "
-                                     "positive integer; sizes are positive integers "
-                                     f"of at most {MAX_DIGITS} digits")
+                    raise self.error(
+                        (*where, "value"),
+                        f"{_short(size)} is not a "
+                        "positive integer; sizes are positive integers "
+                        f"of at most {MAX_DIGITS} digits",
+                    )
             meaning = self.text(entry["meaning"], (*where, "meaning"))
-            infos.append(SymbolInfo(name, self.symbols[name], meaning, size,
-                                    self.line((*where, "value"))))
+            infos.append(
+                SymbolInfo(
+                    name,
+                    self.symbols[name],
+                    meaning,
+                    size,
+                    self.line((*where, "value")),
+                )
+            )
         return tuple(infos)
 
     def load_layers(self, network: Network, value: object) -> None:
         key = ("layers",)
         table = self.entries(value, key, table=True)
         if not table:
-            raise self.error(key, "empty; declare at least one [layers.NAME] table")
+            raise self.error(
+                key, "empty; declare at least one [layers.NAME] table"
+            )
         assert isinstance(value, dict)
         for node, entry in value.items():
             where = (*key, node)
             self.name(node, where, "node")
             if not isinstance(entry, dict):
-                raise self.error(where, f"expected a table, got {_kind(entry)}; "
-                                 f"write [layers.{node}] with a kind")
+                raise self.error(
+                    where,
+                    f"expected a table, got {_kind(entry)}; "
+                    f"write [layers.{node}] with a kind",
+                )
             if "kind" not in entry:
-                raise self.error((*where, "kind"), "missing; accepted kinds: "
-                                 + ", ".join(KINDS))
+                raise self.error(
+                    (*where, "kind"),
+                    "missing; accepted kinds: " + ", ".join(KINDS),
+                )
             kind_name = self.text(entry["kind"], (*where, "kind"))
             kind = KINDS.get(kind_name)
             if kind is None:
                 folded = {k.lower(): k for k in KINDS}
                 near = folded.get(kind_name.lower()) or next(
-                    iter(difflib.get_close_matches(kind_name, list(KINDS), n=1)), None)
+                    iter(
+                        difflib.get_close_matches(kind_name, list(KINDS), n=1)
+                    ),
+                    None,
+                )
                 hint = f" (did you mean {near!r}?)" if near else ""
-                raise self.error((*where, "kind"), f"unknown layer kind "
-                                 f"{_short(kind_name)!r}{hint}; accepted: "
-                                 + ", ".join(KINDS))
+                raise self.error(
+                    (*where, "kind"),
+                    f"unknown layer kind "
+                    f"{_short(kind_name)!r}{hint}; accepted: "
+                    + ", ".join(KINDS),
+                )
             fields = {f.name: f for f in dataclasses.fields(kind)}
             self.table(entry, where, _NODE_KEYS | set(fields))
-            required = [f for f, spec in fields.items()
-                        if spec.default is dataclasses.MISSING
-                        and spec.default_factory is dataclasses.MISSING
-                        and f != kind.input_field]
+            required = [
+                f
+                for f, spec in fields.items()
+                if spec.default is dataclasses.MISSING
+                and spec.default_factory is dataclasses.MISSING
+                and f != kind.input_field
+            ]
             for field in required:
                 if field not in entry:
-                    raise self.error((*where, field), f"missing; {kind_name} needs "
-                                     + ", ".join(required))
+                    raise self.error(
+                        (*where, field),
+                        f"missing; {kind_name} needs " + ", ".join(required),
+                    )
             arguments: dict[str, Any] = {}
             for field, spec in fields.items():
                 if field in entry:
                     if "bool" in str(spec.type):
-                        arguments[field] = self.boolean(entry[field], (*where, field))
+                        arguments[field] = self.boolean(
+                            entry[field], (*where, field)
+                        )
                     else:
-                        arguments[field] = self.size(entry[field], (*where, field))
+                        arguments[field] = self.size(
+                            entry[field], (*where, field)
+                        )
                 elif field == kind.input_field:
                     arguments[field] = None
             group = entry.get("group")
             if group is not None:
                 group = self.label(group, (*where, "group"))
-            tags = [self.label(tag, (*where, "tags", i)) for i, tag in
-                    enumerate(self.entries(entry.get("tags", []), (*where, "tags"),
-                                         example='["recurrent"]'))]
+            tags = [
+                self.label(tag, (*where, "tags", i))
+                for i, tag in enumerate(
+                    self.entries(
+                        entry.get("tags", []),
+                        (*where, "tags"),
+                        example='["recurrent"]',
+                    )
+                )
+            ]
             try:
                 layer = kind(**arguments)
             except (InputError, TypeError, ValueError) as err:
                 message = str(err)
                 field = re.match(rf"{re.escape(kind_name)}: (\w+)", message)
-                target = ((*where, field[1]) if field and field[1] in entry
-                          else where)
-                raise self.error(target, message.removeprefix(f"{kind_name}: ")
-                                 ) from None
+                target = (
+                    (*where, field[1]) if field and field[1] in entry else where
+                )
+                raise self.error(
+                    target, message.removeprefix(f"{kind_name}: ")
+                ) from None
             network.add(node, layer, group=group, tags=tags)
 
     def node(self, value: object, key: Key, network: Network) -> str:
         return self.choice(self.text(value, key), key, network.G.nodes, "node")
 
-    def load_edges(self, network: Network, value: object) -> dict[tuple[str, str], Key]:
+    def load_edges(
+        self, network: Network, value: object
+    ) -> dict[tuple[str, str], Key]:
         seen: dict[tuple[str, str], Key] = {}
         for i, entry in enumerate(self.entries(value, ("edges",))):
             key = ("edges", i)
@@ -775,13 +975,19 @@ class _Loader:
             v = self.node(entry["to"], (*key, "to"), network)
             state = self.boolean(entry.get("state", False), (*key, "state"))
             if (u, v) in seen:
-                raise self.error(key, f"edge {u} -> {v} is declared twice (first at "
-                                 f"line {self.line(seen[u, v])}); one edge per pair")
+                raise self.error(
+                    key,
+                    f"edge {u} -> {v} is declared twice (first at "
+                    f"line {self.line(seen[u, v])}); one edge per pair",
+                )
             try:
                 network.connect(u, v, state=state)
             except CycleError as err:
-                raise self.error(key, f"{err}; a network is acyclic, recurrence "
-                                 "lives inside a recurrent layer") from None
+                raise self.error(
+                    key,
+                    f"{err}; a network is acyclic, recurrence "
+                    "lives inside a recurrent layer",
+                ) from None
             seen[u, v] = key
         return seen
 
@@ -792,14 +998,26 @@ class _Loader:
             self.table(entry, key, _REPEAT_KEYS, _REPEAT_KEYS)
             name = self.label(entry["name"], (*key, "name"))
             if name in names:
-                raise self.error((*key, "name"), f"block {name!r} is declared twice "
-                                 f"(first at line {self.line(names[name])}); block "
-                                 "names are unique")
-            nodes = [self.node(v, (*key, "nodes", j), network) for j, v in
-                     enumerate(self.entries(entry["nodes"], (*key, "nodes"),
-                                          example='["block_attention", "block_mlp"]'))]
+                raise self.error(
+                    (*key, "name"),
+                    f"block {name!r} is declared twice "
+                    f"(first at line {self.line(names[name])}); block "
+                    "names are unique",
+                )
+            nodes = [
+                self.node(v, (*key, "nodes", j), network)
+                for j, v in enumerate(
+                    self.entries(
+                        entry["nodes"],
+                        (*key, "nodes"),
+                        example='["block_attention", "block_mlp"]',
+                    )
+                )
+            ]
             if not nodes:
-                raise self.error((*key, "nodes"), "empty; list the nodes that repeat")
+                raise self.error(
+                    (*key, "nodes"), "empty; list the nodes that repeat"
+                )
             times = self.size(entry["times"], (*key, "times"))
             try:
                 network.repeat(nodes, times, name=name)
@@ -808,8 +1026,12 @@ class _Loader:
             names[name] = key
         return names
 
-    def check_shapes(self, network: Network, edges: Mapping[tuple[str, str], Key],
-                     repeats: Mapping[str, Key]) -> None:
+    def check_shapes(
+        self,
+        network: Network,
+        edges: Mapping[tuple[str, str], Key],
+        repeats: Mapping[str, Key],
+    ) -> None:
         """Infers every input size now, so a mismatch names its edge."""
         try:
             network.layers()
@@ -818,18 +1040,21 @@ class _Loader:
             advice = ""
             if err.edge in edges:
                 key = edges[err.edge]
-                advice = ("; a state edge joins layers of one hidden_size"
-                          if network.G.edges[err.edge]["state"] else
-                          "; state the size its input gives, or leave it out to "
-                          "have it inferred")
+                advice = (
+                    "; a state edge joins layers of one hidden_size"
+                    if network.G.edges[err.edge]["state"]
+                    else "; state the size its input gives, or leave it out to "
+                    "have it inferred"
+                )
             elif err.node is not None:
                 key = ("layers", err.node)
             elif err.block in repeats:
                 key = repeats[err.block]
                 advice = "; a repeated block gives the size it takes"
             message = str(err)
-            raise self.error(key, message + ("" if ";" in message else advice)
-                             ) from None
+            raise self.error(
+                key, message + ("" if ";" in message else advice)
+            ) from None
 
     def load_ties(self, network: Network, value: object) -> None:
         owners: dict[str, str] = {}
@@ -841,104 +1066,150 @@ class _Loader:
                 ref = self.text(entry[field], (*key, field))
                 node, dot, tensor = ref.partition(".")
                 if not dot or not tensor:
-                    raise self.error((*key, field), f"{_short(ref)!r} is not a tensor; "
-                                     "write 'node.tensor', e.g. 'softmax.weight'")
+                    raise self.error(
+                        (*key, field),
+                        f"{_short(ref)!r} is not a tensor; "
+                        "write 'node.tensor', e.g. 'softmax.weight'",
+                    )
                 self.choice(node, (*key, field), network.G.nodes, "node")
                 refs.append(ref)
             alias, owner = refs
             if alias == owner:
-                raise self.error(key, f"tensor {alias!r} is tied to itself; tie two "
-                                 "different tensors")
+                raise self.error(
+                    key,
+                    f"tensor {alias!r} is tied to itself; tie two "
+                    "different tensors",
+                )
             if alias in owners:
-                raise self.error((*key, "tensor"), f"tensor {alias!r} is already tied "
-                                 f"to {owners[alias]!r}; a tensor is tied once")
+                raise self.error(
+                    (*key, "tensor"),
+                    f"tensor {alias!r} is already tied "
+                    f"to {owners[alias]!r}; a tensor is tied once",
+                )
             probe, trail = owner, [alias, owner]
             while probe in owners:
                 probe = owners[probe]
                 trail.append(probe)
                 if probe == alias:
-                    raise self.error(key, "ties form a loop: " + " -> ".join(trail)
-                                     + "; each tied tensor needs an owner")
+                    raise self.error(
+                        key,
+                        "ties form a loop: "
+                        + " -> ".join(trail)
+                        + "; each tied tensor needs an owner",
+                    )
             owners[alias] = owner
             network.tie(alias, owner)
 
-    def check_tensors(self, network: Network) -> dict[Convention, dict[str, set]]:
-        """Lists every node's tensors under every convention; checks ties and size.
+    def check_tensors(self, network: Network) -> _Scopes:
+        """Lists every node's tensors under every convention; checks ties, size.
 
         Returns:
             For each convention, the symbols each node's own count names.
         """
         layers = network.layers()
-        for i, tie in enumerate(network.ties):
-            for field, ref in (("tensor", tie.alias), ("to", tie.owner)):
-                node, _, name = ref.partition(".")
-                have = {t.name for c in Convention for t in self.tensors_of(
-                    layers[node], node, c)}
-                if name not in have:
-                    near = difflib.get_close_matches(name, sorted(have), n=1)
-                    hint = f" (did you mean {near[0]!r}?)" if near else ""
-                    raise self.error(("ties", i, field), f"node {node!r} has no tensor "
-                                     f"{_short(name)!r}{hint}; it has "
-                                     + ", ".join(sorted(have)))
-
-        scopes: dict[Convention, dict[str, set]] = {}
+        self.check_tie_names(network, layers)
+        scopes: _Scopes = {}
         for convention in Convention:
-            tensors = {node: {t.name: t for t in self.tensors_of(layer, node,
-                                                                  convention)}
-                       for node, layer in layers.items()}
+            # Every tensor, by node and name, under this convention.
+            tensors = {
+                node: {
+                    t.name: t for t in self.tensors_of(layer, node, convention)
+                }
+                for node, layer in layers.items()
+            }
 
+            # Ties: both tensors exist or neither does, and shapes agree.
             tied: dict[str, set[str]] = {node: set() for node in layers}
             for i, tie in enumerate(network.ties):
-                alias, owner = (self.tensor(ref, tensors) for ref in
-                                (tie.alias, tie.owner))
+                alias, owner = (
+                    _tensor(ref, tensors) for ref in (tie.alias, tie.owner)
+                )
                 if alias is None and owner is None:
                     continue
                 if alias is None or owner is None:
                     missing = tie.alias if alias is None else tie.owner
-                    raise self.error(("ties", i), f"under the {convention.value} "
-                                     f"convention {missing!r} does not exist but the "
-                                     "other tensor does; tie tensors that exist "
-                                     "together")
+                    raise self.error(
+                        ("ties", i),
+                        f"under the {convention.value} convention {missing!r} "
+                        "does not exist but the other tensor does; tie tensors "
+                        "that exist together",
+                    )
                 if not _same_shape(alias.shape, owner.shape):
-                    raise self.error(("ties", i), f"tie {tie.alias} -> {tie.owner}: "
-                                     f"shapes {_shape(alias.shape)} and "
-                                     f"{_shape(owner.shape)} differ under the "
-                                     f"{convention.value} convention; tied tensors "
-                                     "have one shape")
+                    raise self.error(
+                        ("ties", i),
+                        f"tie {tie.alias} -> {tie.owner}: shapes "
+                        f"{_shape(alias.shape)} and {_shape(owner.shape)} differ "
+                        f"under the {convention.value} convention; tied tensors "
+                        "have one shape",
+                    )
                 tied[tie.alias.partition(".")[0]].add(alias.name)
 
-            total, scopes[convention] = 0, {}
+            # What each node owns: its size once multiplied out, its symbols.
+            scopes[convention] = {}
+            total = 0
             for node in layers:
                 times = network.times(node)
-                own = [times * t.numel for name, t in tensors[node].items()
-                       if name not in tied[node]]
+                own = [
+                    times * t.numel
+                    for name, t in tensors[node].items()
+                    if name not in tied[node]
+                ]
                 scopes[convention][node] = set().union(
-                    *(e.free_symbols for e in own))
+                    *(expr.free_symbols for expr in own)
+                )
                 for expr in own:
                     degree, terms = _measure(expr)
                     total += terms
                     if degree > _MAX_COUNT_DEGREE or total > _MAX_COUNT_TERMS:
-                        raise self.error(("layers", node), "its parameter count is "
-                                         "too large to multiply out; a network's "
-                                         f"count has degree at most {_MAX_COUNT_DEGREE}"
-                                         f" and at most {_MAX_COUNT_TERMS} terms")
+                        raise self.error(
+                            ("layers", node),
+                            "its parameter count is too large to multiply out; "
+                            "a network's count has degree at most "
+                            f"{_MAX_COUNT_DEGREE} and at most {_MAX_COUNT_TERMS} "
+                            "terms",
+                        )
         return scopes
 
-    def tensors_of(self, layer: Any, node: str, convention: Convention) -> tuple:
+    def check_tie_names(
+        self, network: Network, layers: Mapping[str, Layer]
+    ) -> None:
+        """Each tied tensor exists under at least one convention."""
+        for i, tie in enumerate(network.ties):
+            for field, ref in (("tensor", tie.alias), ("to", tie.owner)):
+                node, _, name = ref.partition(".")
+                have = sorted(
+                    {
+                        t.name
+                        for c in Convention
+                        for t in self.tensors_of(layers[node], node, c)
+                    }
+                )
+                if name not in have:
+                    near = difflib.get_close_matches(name, have, n=1)
+                    hint = f" (did you mean {near[0]!r}?)" if near else ""
+                    raise self.error(
+                        ("ties", i, field),
+                        f"node {node!r} has no tensor {_short(name)!r}{hint}; "
+                        f"it has {', '.join(have)}",
+                    )
+
+    def tensors_of(
+        self, layer: Layer, node: str, convention: Convention
+    ) -> tuple[Tensor, ...]:
         try:
             return layer.tensors(convention)
         except SymcountError as err:
             message = str(err).removeprefix(f"{layer.kind}: ")
             raise self.error(("layers", node), message) from None
 
-    @staticmethod
-    def tensor(ref: str, tensors: Mapping[str, Mapping[str, Any]]) -> Any:
-        node, _, name = ref.partition(".")
-        return tensors[node].get(name)
-
-    def load_claims(self, network: Network, value: object, convention: Convention,
-                    scopes: Mapping[Convention, Mapping[str, set]],
-                    resolved: Mapping[sympy.Symbol, sympy.Expr]) -> tuple[Claim, ...]:
+    def load_claims(
+        self,
+        network: Network,
+        value: object,
+        convention: Convention,
+        scopes: _Scopes,
+        resolved: Mapping[sympy.Symbol, sympy.Expr],
+    ) -> tuple[Claim, ...]:
         loaded: list[Claim] = []
         names: dict[str, Key] = {}
         for i, entry in enumerate(self.entries(value, ("claims",))):
@@ -946,44 +1217,76 @@ class _Loader:
             self.table(entry, key, _CLAIM_KEYS, {"name", "value"})
             name = self.text(entry["name"], (*key, "name"))
             if name in names:
-                raise self.error((*key, "name"), f"claim {name!r} is declared twice "
-                                 f"(first at line {self.line(names[name])}); claim "
-                                 "names are unique")
+                raise self.error(
+                    (*key, "name"),
+                    f"claim {name!r} is declared twice "
+                    f"(first at line {self.line(names[name])}); claim "
+                    "names are unique",
+                )
             names[name] = key
             stated = self.count(entry["value"], (*key, "value"))
             text = entry["value"]
-            rounding = (self.count(entry["rounding"], (*key, "rounding"))
-                        if "rounding" in entry else
-                        _precision(text) if isinstance(text, str) else 1)
+            rounding = (
+                self.count(entry["rounding"], (*key, "rounding"))
+                if "rounding" in entry
+                else _precision(text)
+                if isinstance(text, str)
+                else 1
+            )
             of = self.text(entry.get("of", "total"), (*key, "of"))
             nodes = self.scope(network, of, (*key, "of"))
-            claim_convention = (self.convention(entry["convention"],
-                                                (*key, "convention"))
-                                if "convention" in entry else None)
+            claim_convention = (
+                self.convention(entry["convention"], (*key, "convention"))
+                if "convention" in entry
+                else None
+            )
             under = claim_convention or convention
             needed = set().union(*(scopes[under][node] for node in nodes))
-            missing = sorted({str(s) for symbol in needed for s in (
-                resolved[symbol].free_symbols if symbol in resolved else {symbol})})
+            missing = sorted(
+                {
+                    str(s)
+                    for symbol in needed
+                    for s in (
+                        resolved[symbol].free_symbols
+                        if symbol in resolved
+                        else {symbol}
+                    )
+                }
+            )
             if missing:
-                raise self.error(key, f"the count of {of} needs a value for "
-                                 f"{', '.join(missing)}; give "
-                                 + ", ".join(f"symbols.{s}" for s in missing)
-                                 + " a value, or claim a part that does not use it")
+                raise self.error(
+                    key,
+                    f"the count of {of} needs a value for "
+                    f"{', '.join(missing)}; give "
+                    + ", ".join(f"symbols.{s}" for s in missing)
+                    + " a value, or claim a part that does not use it",
+                )
             note = entry.get("note")
-            loaded.append(Claim(
-                name=name, of=of,
-                quote=self.text(entry.get("quote", ""), (*key, "quote"), lines=True),
-                value=stated, rounding=rounding, convention=claim_convention,
-                note=None if note is None else self.text(note, (*key, "note"),
-                                                         lines=True),
-            ))
+            loaded.append(
+                Claim(
+                    name=name,
+                    of=of,
+                    quote=self.text(
+                        entry.get("quote", ""), (*key, "quote"), lines=True
+                    ),
+                    value=stated,
+                    rounding=rounding,
+                    convention=claim_convention,
+                    note=None
+                    if note is None
+                    else self.text(note, (*key, "note"), lines=True),
+                )
+            )
         return tuple(loaded)
 
     def count(self, value: object, key: Key) -> int:
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise self.error(key, f"expected a count such as \"384M\" or 384000000, "
-                             f"got {_kind(value)}")
-        where = _dotted(key)
+            raise self.error(
+                key,
+                f'expected a count such as "384M" or 384000000, '
+                f"got {_kind(value)}",
+            )
+        where = dotted(key)
         try:
             return parse_count(value, where=where)
         except InputError as err:
@@ -1008,213 +1311,25 @@ class _Loader:
         accepted += [f"node:{v}" for v in network.G.nodes]
         near = difflib.get_close_matches(of, accepted, n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise self.error(key, f"{_short(of)!r} names no part of the network{hint}; "
-                         f"accepted: {_listing(accepted)}")
+        raise self.error(
+            key,
+            f"{_short(of)!r} names no part of the network{hint}; "
+            f"accepted: {_listing(accepted)}",
+        )
+
+
+def _tensor(
+    ref: str, tensors: Mapping[str, Mapping[str, Tensor]]
+) -> Tensor | None:
+    node, _, name = ref.partition(".")
+    return tensors[node].get(name)
 
 
 def _same_shape(a: tuple[sympy.Expr, ...], b: tuple[sympy.Expr, ...]) -> bool:
     return len(a) == len(b) and all(
-        sympy.expand(x - y) == 0 for x, y in zip(a, b, strict=True))
+        sympy.expand(x - y) == 0 for x, y in zip(a, b, strict=True)
+    )
 
 
 def _shape(shape: tuple[sympy.Expr, ...]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ")"
-
-
-class _ScanError(Exception):
-    """The scanner met text it does not follow; it keeps what it found."""
-
-
-_BARE_SCALAR = re.compile(r"[^,\]}#\n]*")
-_MAX_SCAN_DEPTH = 64
-
-
-class _Scanner:
-    """Finds the line of every key in a TOML text, to point errors at it.
-
-    It follows TOML's structure (tables, arrays of tables, dotted and quoted
-    keys, inline tables, arrays, strings and comments) without an explicit
-    grammar of values, since ``tomllib`` has already read the text; it works
-    with a stack, not recursion, so deep nesting cannot exhaust Python's stack.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
-        self.lines: dict[Key, int] = {}
-        self.at_line: dict[int, Key] = {}
-        self.arrays: dict[Key, int] = {}
-
-    def line(self, pos: int) -> int:
-        return bisect.bisect_left(self.newlines, pos) + 1
-
-    def record(self, key: Key, pos: int) -> None:
-        line = self.line(pos)
-        for end in range(len(key), 0, -1):
-            if key[:end] in self.lines:
-                break  # and so are all shorter prefixes
-            self.lines[key[:end]] = line
-        self.at_line.setdefault(line, key)
-
-    def peek(self) -> str:
-        return self.text[self.pos: self.pos + 1]
-
-    def skip(self, *, newlines: bool = False) -> None:
-        text = self.text
-        while self.pos < len(text):
-            char = text[self.pos]
-            if char == "#":
-                end = text.find("\n", self.pos)
-                self.pos = len(text) if end < 0 else end
-            elif char in " \t\r" or (newlines and char == "\n"):
-                self.pos += 1
-            else:
-                return
-
-    def expect(self, token: str) -> None:
-        if not self.text.startswith(token, self.pos):
-            raise _ScanError(token)
-        self.pos += len(token)
-
-    def scan(self) -> None:
-        prefix: Key = ()
-        while True:
-            self.skip(newlines=True)
-            start = self.pos
-            if start >= len(self.text):
-                return
-            if self.text.startswith("[[", start):
-                self.pos += 2
-                path = self.resolve(self.key())
-                self.skip()
-                self.expect("]]")
-                index = self.arrays.get(path, 0)
-                self.arrays[path] = index + 1
-                prefix = (*path, index)
-                self.record(prefix, start)
-            elif self.peek() == "[":
-                self.pos += 1
-                prefix = self.resolve(self.key())
-                self.skip()
-                self.expect("]")
-                self.record(prefix, start)
-            else:
-                key = (*prefix, *self.key())
-                self.skip()
-                self.expect("=")
-                self.record(key, start)
-                self.value(key)
-
-    def resolve(self, parts: Key) -> Key:
-        """A header's key, with the current index of each array of tables in it."""
-        path: Key = ()
-        for i, part in enumerate(parts):
-            path = (*path, part)
-            if i < len(parts) - 1 and path in self.arrays:
-                path = (*path, self.arrays[path] - 1)
-        return path
-
-    def key(self) -> Key:
-        parts = []
-        while True:
-            self.skip()
-            if self.peek() in ("'", '"'):
-                start = self.pos
-                self.string()
-                # Decoding the quoted key exactly as TOML does: tomllib reads it.
-                parts.append(tomllib.loads("k = " + self.text[start: self.pos])["k"])
-            else:
-                match = _NAME.match(self.text, self.pos)
-                if not match:
-                    raise _ScanError("key")
-                parts.append(match[0])
-                self.pos = match.end()
-            self.skip()
-            if self.peek() != ".":
-                return tuple(parts)
-            self.pos += 1
-
-    def value(self, key: Key) -> None:
-        stack: list[list[Any]] = []
-        target = key
-        while True:
-            self.skip(newlines=bool(stack))
-            char = self.peek()
-            if char in ("[", "{"):
-                if len(stack) >= _MAX_SCAN_DEPTH:
-                    raise _ScanError("deep")
-                self.pos += 1
-                stack.append([char, target, 0])
-            elif char in ("'", '"'):
-                self.string()
-            else:
-                match = _BARE_SCALAR.match(self.text, self.pos)
-                if not match or match.end() == self.pos:
-                    raise _ScanError("value")
-                self.pos = match.end()
-            while stack:
-                self.skip(newlines=True)
-                char = self.peek()
-                if not char:
-                    raise _ScanError("end")
-                if char == ",":
-                    self.pos += 1
-                    continue
-                if char in "]}":
-                    self.pos += 1
-                    stack.pop()
-                    continue
-                opener, where, count = stack[-1]
-                if opener == "[":
-                    target = (*where, count)
-                    stack[-1][2] += 1
-                    self.record(target, self.pos)
-                else:
-                    start = self.pos
-                    target = (*where, *self.key())
-                    self.skip()
-                    self.expect("=")
-                    self.record(target, start)
-                break
-            else:
-                return
-
-    def string(self) -> None:
-        text, quote = self.text, self.text[self.pos]
-        triple = text.startswith(quote * 3, self.pos)
-        i = self.pos + (3 if triple else 1)
-        close = quote * 3 if triple else quote
-        while True:
-            if i >= len(text) or (not triple and text[i] == "\n"):
-                raise _ScanError("string")
-            if quote == '"' and text[i] == "\\":
-                i += 2
-            elif text.startswith(close, i):
-                break
-            else:
-                i += 1
-        end = i + len(close)
-        if triple:
-            # Up to two quotes right before the closing ones belong to the text.
-            for _ in range(2):
-                if text.startswith(quote, end):
-                    end += 1
-        self.pos = end
-
-
-def _key_lines(text: str) -> tuple[dict[Key, int], dict[int, Key]]:
-    """Maps each key to the line that defines it, and each line to its first key.
-
-    Example:
-        >>> from symcount.derivation import _key_lines
-        >>> lines, _ = _key_lines('[layers.a]\\nkind = "LSTM"\\n[[edges]]\\nfrom = "a"')
-        >>> lines[("layers", "a", "kind")], lines[("edges", 0, "from")]
-        (2, 4)
-    """
-    scanner = _Scanner(text)
-    try:
-        scanner.scan()
-    except (_ScanError, tomllib.TOMLDecodeError, IndexError):
-        pass  # Lines found so far stay; an error falls back to its parent's line.
-    return scanner.lines, scanner.at_line

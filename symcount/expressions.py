@@ -64,11 +64,18 @@ _ACCEPTED = (
     "accepted: numbers, declared symbols, + - * / // % ^ **, parentheses, "
     "ceil() floor() max() min()"
 )
-_ACCEPTED_COUNTS = "accepted: counts such as 384000000, 384M, 1.5B, 384e6 or 2^30"
+_ACCEPTED_COUNTS = (
+    "accepted: counts such as 384000000, 384M, 1.5B, 384e6 or 2^30"
+)
 _FUNCTIONS = ("ceil", "floor", "max", "min")
 _OPERATORS = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
-    ast.Mod: "%", ast.Pow: "^",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "^",
 }
 _SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
 _COUNT = re.compile(
@@ -130,12 +137,16 @@ def parse_count(text: str | int, *, where: str = "target") -> int:
         if abs(value) >= _LARGEST:
             raise _too_large(where, f"a {len(str(abs(text)))}-digit number")
     elif isinstance(text, str):
-        match = _COUNT.fullmatch(text.strip()) if len(text) <= MAX_LENGTH else None
+        match = (
+            _COUNT.fullmatch(text.strip()) if len(text) <= MAX_LENGTH else None
+        )
         if match:
             value = _count_value(match, where)
         else:
             tree = _parse(text, where, _ACCEPTED_COUNTS)
-            shape = _Checker(set(), text, where, _ACCEPTED_COUNTS).check(tree.body)
+            shape = _Checker(set(), text, where, _ACCEPTED_COUNTS).check(
+                tree.body
+            )
             assert shape.value is not None  # no symbols, so the value is known
             value = shape.value
     else:
@@ -155,7 +166,9 @@ def _count_value(match: re.Match[str], where: str) -> Fraction:
     if abs(exponent) > MAX_DIGITS:
         raise _too_large(where, f"10^{match['exponent']}")
     number = Fraction(match["number"].replace(",", "").replace("_", ""))
-    value = number * Fraction(10) ** exponent * _SUFFIXES[match["suffix"].lower()]
+    value = (
+        number * Fraction(10) ** exponent * _SUFFIXES[match["suffix"].lower()]
+    )
     if value.numerator >= _LARGEST or value.denominator >= _LARGEST:
         raise _too_large(where, _shorten(match[0]))
     return value
@@ -176,7 +189,9 @@ def _too_large(where: str, what: str) -> ExpressionError:
     )
 
 
-def _parse(text: object, where: str, accepted: str = _ACCEPTED) -> ast.Expression:
+def _parse(
+    text: object, where: str, accepted: str = _ACCEPTED
+) -> ast.Expression:
     """Checks the raw text, then lets ``ast`` read it (reading runs no code)."""
     if not isinstance(text, str):
         raise ExpressionError(f"{where}: expected text, got {_describe(text)}")
@@ -231,7 +246,10 @@ def _exact_decimals(tree: ast.AST, source: str, where: str) -> None:
             if exponent and abs(int(exponent[1])) > MAX_LENGTH + MAX_DIGITS:
                 raise _too_large(where, f"the literal {_shorten(token)}")
             node.value = Fraction(token)
-            if node.value.numerator >= _LARGEST or node.value.denominator >= _LARGEST:
+            if (
+                node.value.numerator >= _LARGEST
+                or node.value.denominator >= _LARGEST
+            ):
                 raise _too_large(where, f"the literal {_shorten(token)}")
 
 
@@ -271,15 +289,22 @@ class _Checker:
     power's size before computing it, so nothing large is ever built.
     """
 
-    def __init__(self, symbols: set[str], text: str, where: str,
-                 accepted: str = _ACCEPTED) -> None:
+    def __init__(
+        self,
+        symbols: set[str],
+        text: str,
+        where: str,
+        accepted: str = _ACCEPTED,
+    ) -> None:
         self.symbols = symbols
         self.text = text
         self.where = where
         self.accepted = accepted
 
     def refuse(self, what: str) -> ExpressionError:
-        return ExpressionError(f"{self.where}: {what} is not allowed; {self.accepted}")
+        return ExpressionError(
+            f"{self.where}: {what} is not allowed; {self.accepted}"
+        )
 
     def check(self, node: ast.AST) -> _Shape:
         shape = self.visit(node)
@@ -300,7 +325,9 @@ class _Checker:
             return self.constant(node.value)
         if isinstance(node, ast.Name):
             return self.name(node.id)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd | ast.USub):
+        if isinstance(node, ast.UnaryOp) and isinstance(
+            node.op, ast.UAdd | ast.USub
+        ):
             inner = self.check(node.operand)
             if isinstance(node.op, ast.UAdd) or inner.value is None:
                 return inner
@@ -329,7 +356,9 @@ class _Checker:
         if identifier not in self.symbols:
             names = sorted(self.symbols)
             declared = ", ".join(names[:20]) or "none"
-            declared += f" and {len(names) - 20} more" if len(names) > 20 else ""
+            declared += (
+                f" and {len(names) - 20} more" if len(names) > 20 else ""
+            )
             raise ExpressionError(
                 f"{self.where}: unknown symbol {_shorten(identifier)!r}; declared "
                 f"symbols: {declared}"
@@ -345,41 +374,63 @@ class _Checker:
             return self.power(left, right, node.right)
         a, b = left.value, right.value
         if isinstance(node.op, ast.Add | ast.Sub):
-            value = None if a is None or b is None else (
-                a + b if isinstance(node.op, ast.Add) else a - b)
-            return _Shape(value, max(left.degree, right.degree),
-                          left.terms + right.terms)
+            value = (
+                None
+                if a is None or b is None
+                else (a + b if isinstance(node.op, ast.Add) else a - b)
+            )
+            return _Shape(
+                value, max(left.degree, right.degree), left.terms + right.terms
+            )
         if not isinstance(node.op, ast.Mult) and b == 0:
             raise ExpressionError(f"{self.where}: division by zero")
         value = None
         if a is not None and b is not None:
-            value = {ast.Mult: lambda: a * b, ast.Div: lambda: a / b,
-                     ast.FloorDiv: lambda: Fraction(a // b),
-                     ast.Mod: lambda: a % b}[type(node.op)]()
-        return _Shape(value, left.degree + right.degree, left.terms * right.terms)
+            value = {
+                ast.Mult: lambda: a * b,
+                ast.Div: lambda: a / b,
+                ast.FloorDiv: lambda: Fraction(a // b),
+                ast.Mod: lambda: a % b,
+            }[type(node.op)]()
+        return _Shape(
+            value, left.degree + right.degree, left.terms * right.terms
+        )
 
     def power(self, base: _Shape, exponent: _Shape, node: ast.AST) -> _Shape:
         e = exponent.value
         if e is None or e.denominator != 1 or not 0 <= e <= MAX_EXPONENT:
-            shown = ast.unparse(node).replace("**", "^") if e is None else str(e)
+            shown = (
+                ast.unparse(node).replace("**", "^") if e is None else str(e)
+            )
             raise ExpressionError(
                 f"{self.where}: exponent {_shorten(shown)} refused; exponents are "
                 f"whole numbers from 0 to {MAX_EXPONENT}"
             )
         power = int(e)
         if base.value is None:
-            terms = 1 if base.terms == 1 else min(base.terms, MAX_TERMS + 1) ** power
+            terms = (
+                1
+                if base.terms == 1
+                else min(base.terms, MAX_TERMS + 1) ** power
+            )
             return _Shape(None, base.degree * power, terms)
         # Bound the result's size from its factors' sizes before computing it.
-        bits = max(abs(base.value.numerator).bit_length(),
-                   base.value.denominator.bit_length())
+        bits = max(
+            abs(base.value.numerator).bit_length(),
+            base.value.denominator.bit_length(),
+        )
         if bits > 1 and (bits - 1) * power > _LARGEST.bit_length():
-            shown = base.value if base.value.denominator == 1 else f"({base.value})"
+            shown = (
+                base.value if base.value.denominator == 1 else f"({base.value})"
+            )
             raise _too_large(self.where, f"{shown}^{power}")
         return _Shape(base.value**power)
 
     def call(self, node: ast.Call) -> _Shape:
-        if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
+        if (
+            not isinstance(node.func, ast.Name)
+            or node.func.id not in _FUNCTIONS
+        ):
             name = _shorten(ast.unparse(node.func))
             raise self.refuse(f"calling {name!r}")
         name = node.func.id
@@ -391,11 +442,17 @@ class _Checker:
         value = None
         if all(arg.value is not None for arg in args):
             values = [arg.value for arg in args]
-            value = {"ceil": lambda: Fraction(math.ceil(values[0])),
-                     "floor": lambda: Fraction(math.floor(values[0])),
-                     "max": lambda: max(values), "min": lambda: min(values)}[name]()
-        return _Shape(value, max(arg.degree for arg in args),
-                      sum(arg.terms for arg in args))
+            value = {
+                "ceil": lambda: Fraction(math.ceil(values[0])),
+                "floor": lambda: Fraction(math.floor(values[0])),
+                "max": lambda: max(values),
+                "min": lambda: min(values),
+            }[name]()
+        return _Shape(
+            value,
+            max(arg.degree for arg in args),
+            sum(arg.terms for arg in args),
+        )
 
 
 class _Builder:
@@ -422,8 +479,12 @@ class _Builder:
         if isinstance(node, ast.BinOp):
             return self.binary(node)
         assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        function = {"ceil": sympy.ceiling, "floor": sympy.floor,
-                    "max": sympy.Max, "min": sympy.Min}[node.func.id]
+        function = {
+            "ceil": sympy.ceiling,
+            "floor": sympy.floor,
+            "max": sympy.Max,
+            "min": sympy.Min,
+        }[node.func.id]
         return function(*(self.build(arg) for arg in node.args))
 
     def binary(self, node: ast.BinOp) -> sympy.Expr:

@@ -7,10 +7,11 @@ import textwrap
 import pytest
 
 from symcount import count_parameters
-from symcount.derivation import _key_lines, load_derivation
+from symcount.derivation import load_derivation
 from symcount.errors import DerivationError
 from symcount.evaluate import evaluate
 from symcount.symbols import dimension
+from symcount.tomlkeys import key_lines
 
 HEAD = """\
 title = "Two layers"
@@ -50,7 +51,7 @@ class TestKeyLines:
             [[edges]]
             to = "b"
             """)
-        lines, _ = _key_lines(text)
+        lines, _ = key_lines(text)
         assert lines[("title",)] == 1
         assert lines[("layers", "a", "kind")] == 3
         assert lines[("layers", "b", "kind")] == 5
@@ -68,7 +69,7 @@ class TestKeyLines:
             tags = ["x",
                     "y"]
             """)
-        lines, _ = _key_lines(text)
+        lines, _ = key_lines(text)
         assert lines[("edges", 0, "from")] == 2
         assert lines[("edges", 1, "from")] == 3
         assert lines[("edges", 1, "to")] == 4
@@ -85,7 +86,7 @@ class TestKeyLines:
             'literal.key' = { "in.ner" = 2 }
             next = 3
             ''')
-        lines, _ = _key_lines(text)
+        lines, _ = key_lines(text)
         assert ("layers", "fake") not in lines and ("kind",) not in lines
         assert lines[("quote",)] == 5
         assert lines[("quoted key",)] == 6
@@ -94,7 +95,7 @@ class TestKeyLines:
 
     def test_nested_arrays_of_tables_count_per_parent(self):
         text = "[[a]]\n[[a.b]]\nx = 1\n[[a]]\n[[a.b]]\ny = 2\n"
-        lines, _ = _key_lines(text)
+        lines, _ = key_lines(text)
         assert lines[("a", 0, "b", 0, "x")] == 3
         assert lines[("a", 1, "b", 0, "y")] == 6
 
@@ -114,23 +115,33 @@ class TestValidLayouts:
 
     def test_inline_edges_and_dotted_keys_load(self, tmp_path):
         top = textwrap.dedent(self.TOP).replace(
-            '  { from = "out", to = "embd" },\n', "")
+            '  { from = "out", to = "embd" },\n', ""
+        )
         path = write(tmp_path, HEAD.removeprefix('title = "Two layers"\n'), top)
         derivation = load_derivation(path)
         assert derivation.network.layer("out").in_features == dimension("d")
 
     def test_an_error_in_an_inline_edge_points_at_its_line(self, tmp_path):
-        path = write(tmp_path, HEAD.removeprefix('title = "Two layers"\n'),
-                     textwrap.dedent(self.TOP))
-        assert error_of(path) == ("7: edges[1].to: no node 'embd' (did you mean "
-                                  "'embed'?); nodes: embed, out")
+        path = write(
+            tmp_path,
+            HEAD.removeprefix('title = "Two layers"\n'),
+            textwrap.dedent(self.TOP),
+        )
+        assert error_of(path) == (
+            "7: edges[1].to: no node 'embd' (did you mean "
+            "'embed'?); nodes: embed, out"
+        )
 
     def test_crlf_line_ends_and_a_byte_order_mark_are_accepted(self, tmp_path):
-        text = HEAD + '[layers.e]\nkind = "Embedding"\nnum_embeddings = "V"\n' \
+        text = (
+            HEAD + '[layers.e]\nkind = "Embedding"\nnum_embeddings = "V"\n'
             'embedding_dim = "d"\ndescription_note = 1\n'
+        )
         path = tmp_path / "crlf.toml"
         path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
-        assert error_of(path).startswith("14: layers.e.description_note: unknown key")
+        assert error_of(path).startswith(
+            "14: layers.e.description_note: unknown key"
+        )
 
 
 class TestSizesWithValues:
@@ -154,22 +165,29 @@ class TestSizesWithValues:
             evaluate(derivation, overrides={d: 32})
         assert str(raised.value) == (
             f"{path}:14: layers.embed.embedding_dim: d - 32 is 0 when d = 32; "
-            "sizes are positive integers of at most 40 digits")
+            "sizes are positive integers of at most 40 digits"
+        )
 
     def test_the_cli_names_the_option_that_breaks_a_size(self, tmp_path, cli):
         path = write(tmp_path, self.BODY)
         status, out, err = cli("derive", str(path), "--set", "d=16")
         assert (status, out) == (2, "")
-        assert err == (f"symcount: error: --set d=16: {path}:14: "
-                       "layers.embed.embedding_dim: d - 32 is -16 when d = 16; sizes "
-                       "are positive integers of at most 40 digits\n")
+        assert err == (
+            f"symcount: error: --set d=16: {path}:14: "
+            "layers.embed.embedding_dim: d - 32 is -16 when d = 16; sizes "
+            "are positive integers of at most 40 digits\n"
+        )
 
     def test_a_value_loop_through_options_is_refused(self, cli):
-        status, _, err = cli("derive", "seq2seq", "--set", "n=d", "--set", "d=n")
+        status, _, err = cli(
+            "derive", "seq2seq", "--set", "n=d", "--set", "d=n"
+        )
         assert status == 2
-        assert err == ("symcount: error: --set n=d --set d=n: d: values refer to "
-                       "each other in a loop: d -> n -> d; a value may name other "
-                       "symbols, but not in a loop\n")
+        assert err == (
+            "symcount: error: --set n=d --set d=n: d: values refer to "
+            "each other in a loop: d -> n -> d; a value may name other "
+            "symbols, but not in a loop\n"
+        )
 
 
 class TestTiesAndClaims:
@@ -202,26 +220,38 @@ class TestTiesAndClaims:
         to = "proj.bias"
         """
 
-    def test_a_tie_of_tensors_that_differ_only_with_biases_is_refused(self, tmp_path):
+    def test_a_tie_of_tensors_that_differ_only_with_biases_is_refused(
+        self, tmp_path
+    ):
         # Under the paper convention neither bias exists; under keras they do
         # and their shapes (V,) and (d,) differ.
         assert error_of(write(tmp_path, self.BODY)) == (
             "34: ties[0]: tie out.bias -> proj.bias: shapes (V) and (d) differ "
-            "under the keras convention; tied tensors have one shape")
+            "under the keras convention; tied tensors have one shape"
+        )
 
-    def test_a_tie_of_biases_counts_once_and_only_where_they_exist(self, tmp_path):
+    def test_a_tie_of_biases_counts_once_and_only_where_they_exist(
+        self, tmp_path
+    ):
         body = self.BODY.replace('out_features = "V"', 'out_features = "d"')
         derivation = load_derivation(write(tmp_path, body))
         d = dimension("d")
         paper = count_parameters(derivation.network, "paper").total
         keras = count_parameters(derivation.network, "keras").total
-        assert keras - paper == d  # two bias vectors of size d, tied: one counted
+        assert (
+            keras - paper == d
+        )  # two bias vectors of size d, tied: one counted
 
-    def test_a_claim_on_a_part_without_the_missing_value_is_accepted(self, tmp_path):
-        head = HEAD.replace('V = { meaning = "vocabulary", value = 1000 }',
-                            'V = { meaning = "vocabulary" }')
+    def test_a_claim_on_a_part_without_the_missing_value_is_accepted(
+        self, tmp_path
+    ):
+        head = HEAD.replace(
+            'V = { meaning = "vocabulary", value = 1000 }',
+            'V = { meaning = "vocabulary" }',
+        )
         body = self.BODY.replace("[[ties]]", "[[ties_unused]]").split(
-            "[[ties_unused]]")[0] + textwrap.dedent("""
+            "[[ties_unused]]"
+        )[0] + textwrap.dedent("""
             [[claims]]
             name = "projection"
             of = "node:proj"
@@ -234,4 +264,5 @@ class TestTiesAndClaims:
         path = write(tmp_path, body, head)
         assert error_of(path) == (
             "40: claims[1]: the count of total needs a value for V; give symbols.V a "
-            "value, or claim a part that does not use it")
+            "value, or claim a part that does not use it"
+        )

@@ -33,13 +33,35 @@ SYMBOLS = {"d": d, "n": n, "L": L}
 
 _RECORDED: list[str] | None = None
 _WATCHED = (
-    "os.system", "os.exec", "os.spawn", "os.posix_spawn", "os.fork", "os.kill",
-    "os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.symlink", "os.truncate",
-    "os.chmod", "shutil.", "subprocess.", "pty.", "socket.", "ctypes.",
-    "webbrowser.", "urllib.", "http.", "builtins.input", "breakpoint",
+    "os.system",
+    "os.exec",
+    "os.spawn",
+    "os.posix_spawn",
+    "os.fork",
+    "os.kill",
+    "os.remove",
+    "os.rename",
+    "os.rmdir",
+    "os.mkdir",
+    "os.symlink",
+    "os.truncate",
+    "os.chmod",
+    "shutil.",
+    "subprocess.",
+    "pty.",
+    "socket.",
+    "ctypes.",
+    "webbrowser.",
+    "urllib.",
+    "http.",
+    "builtins.input",
+    "breakpoint",
 )
-_CODE_GENERATORS = ("sympy/polys/monomials.py", "/dataclasses.py",
-                    "/collections/__init__.py")
+_CODE_GENERATORS = (
+    "sympy/polys/monomials.py",
+    "/dataclasses.py",
+    "/collections/__init__.py",
+)
 """Library modules that exec code they write themselves from fixed templates."""
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
@@ -55,8 +77,11 @@ def _importing() -> bool:
 
 
 def _audit(event: str, args: tuple) -> None:
-    if _RECORDED is None or not (event in ("exec", "open")
-                                 or event.startswith(_WATCHED)) or _importing():
+    if (
+        _RECORDED is None
+        or not (event in ("exec", "open") or event.startswith(_WATCHED))
+        or _importing()
+    ):
         return
     if event == "exec" and getattr(args[0], "co_filename", "") == "<string>":
         caller = sys._getframe(1).f_code.co_filename.replace("\\", "/")
@@ -64,7 +89,9 @@ def _audit(event: str, args: tuple) -> None:
             _RECORDED.append("exec of a string")  # eval()/exec() of text
     elif event == "open":
         _, mode, flags = args
-        if (mode and any(c in mode for c in "wax+")) or (flags or 0) & _WRITE_FLAGS:
+        if (mode and any(c in mode for c in "wax+")) or (
+            flags or 0
+        ) & _WRITE_FLAGS:
             _RECORDED.append(f"open for writing: {args[0]!r}")
     elif event.startswith(_WATCHED):
         _RECORDED.append(event)
@@ -156,7 +183,8 @@ def test_hostile_expression_is_refused_quickly_and_runs_nothing(text):
 
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_set_option_exits_2_names_it_and_creates_nothing(
-        text, cli, tmp_path, monkeypatch):
+    text, cli, tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     with watch() as events:
         status, out, err = cli("derive", "seq2seq", "--set", f"d={text}")
@@ -170,7 +198,9 @@ def test_hostile_set_option_exits_2_names_it_and_creates_nothing(
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_target_exits_2_and_names_it(text, cli):
     with watch() as events:
-        status, out, err = cli("solve", "seq2seq", f"--target={text}", "--for", "d")
+        status, out, err = cli(
+            "solve", "seq2seq", f"--target={text}", "--for", "d"
+        )
 
     assert (status, out, events) == (2, "", [])
     assert err.startswith("symcount: error: --target: ")
@@ -187,8 +217,20 @@ def test_the_issue_example_in_a_real_process(tmp_path):
     hostile = 'd=__import__("os").system("touch pwned")'
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     run = subprocess.run(
-        [sys.executable, "-m", "symcount", "derive", "seq2seq", "--set", hostile],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "symcount",
+            "derive",
+            "seq2seq",
+            "--set",
+            hostile,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert run.returncode == 2
@@ -200,40 +242,129 @@ def test_the_issue_example_in_a_real_process(tmp_path):
 
 def test_refusing_a_huge_target_never_loads_sympy(tmp_path):
     # The refusal is immediate because nothing heavy is imported before it.
-    code = ("import sys; from symcount.cli import main; "
-            "status = main(['solve', 'seq2seq', '--target', '9^9^9^9', '--for', 'd']);"
-            " print(status, 'sympy' in sys.modules, 'networkx' in sys.modules)")
+    code = (
+        "import sys; from symcount.cli import main; "
+        "status = main(['solve', 'seq2seq', '--target', '9^9^9^9', '--for', 'd']);"
+        " print(status, 'sympy' in sys.modules, 'networkx' in sys.modules)"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert run.stdout == "2 False False\n"
-    assert run.stderr == ("symcount: error: --target: exponent 387420489 refused; "
-                          "exponents are whole numbers from 0 to 64\n")
+    assert run.stderr == (
+        "symcount: error: --target: exponent 387420489 refused; "
+        "exponents are whole numbers from 0 to 64\n"
+    )
 
 
 class TestParserFuzz:
     TOKENS = [
-        "d", "n", "L", "m", "x", "_", "__class__", "__import__", "os", "system",
-        "lambda", ":", ".", ",", "(", ")", "[", "]", "{", "}", "'", '"', "\\",
-        "+", "-", "*", "/", "//", "%", "^", "**", "@", "=", "==", "<", "!", "~",
-        "&", "|", ";", "#", " ", "\t", "\n", "\x00", "0", "1", "9", "1e308",
-        "1e-300", "0x1f", "1j", "1_000", ".5", "9" * 30, "max", "min", "ceil",
-        "floor", "eval", "exec", "open", "getattr", "if", "else", "for", "in",
-        "not", "and", "yield", "await", "f'", "\uff44", "\u0578", "\u00d7",
+        "d",
+        "n",
+        "L",
+        "m",
+        "x",
+        "_",
+        "__class__",
+        "__import__",
+        "os",
+        "system",
+        "lambda",
+        ":",
+        ".",
+        ",",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        "'",
+        '"',
+        "\\",
+        "+",
+        "-",
+        "*",
+        "/",
+        "//",
+        "%",
+        "^",
+        "**",
+        "@",
+        "=",
+        "==",
+        "<",
+        "!",
+        "~",
+        "&",
+        "|",
+        ";",
+        "#",
+        " ",
+        "\t",
+        "\n",
+        "\x00",
+        "0",
+        "1",
+        "9",
+        "1e308",
+        "1e-300",
+        "0x1f",
+        "1j",
+        "1_000",
+        ".5",
+        "9" * 30,
+        "max",
+        "min",
+        "ceil",
+        "floor",
+        "eval",
+        "exec",
+        "open",
+        "getattr",
+        "if",
+        "else",
+        "for",
+        "in",
+        "not",
+        "and",
+        "yield",
+        "await",
+        "f'",
+        "\uff44",
+        "\u0578",
+        "\u00d7",
     ]
     soup = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
     nested = st.builds(
         lambda k, wrap: wrap[0] * k + "d" + wrap[1] * k,
         st.integers(0, 400),
-        st.sampled_from([("(", ")"), ("-", ""), ("max(", ")"), ("ceil(", ")"),
-                         ("d^", ""), ("2^", ""), ("d*", ""), ("(d+", ")")]),
+        st.sampled_from(
+            [
+                ("(", ")"),
+                ("-", ""),
+                ("max(", ")"),
+                ("ceil(", ")"),
+                ("d^", ""),
+                ("2^", ""),
+                ("d*", ""),
+                ("(d+", ")"),
+            ]
+        ),
     )
     numbers = st.one_of(
         st.integers(-(10**80), 10**80).map(str),
         st.floats(allow_nan=True, allow_infinity=True).map(repr),
         st.tuples(st.integers(0, 99), st.integers(-999, 999)).map(
-            lambda t: f"{t[0]}e{t[1]}"),
+            lambda t: f"{t[0]}e{t[1]}"
+        ),
     )
 
     @settings(max_examples=400, deadline=None)
@@ -345,12 +476,27 @@ of = {of}
 value = {claim}
 """
 DEFAULTS = {
-    "title": '"A tiny model"', "convention": '"paper"', "authors": '["A. Author"]',
-    "year": "2014", "meaning": '"vocabulary size"', "V": "1000", "n": "128",
-    "node": "embed", "node_plain": "embed", "kind": '"Embedding"',
-    "embedding_dim": '"d"', "extra": "group", "extra_value": '"input"',
-    "hidden": '"d"', "layers": "2", "bias": "false", "tags": '["recurrent"]',
-    "source": '"embed"', "tie": '"out.weight"', "of": '"total"', "claim": '"1M"',
+    "title": '"A tiny model"',
+    "convention": '"paper"',
+    "authors": '["A. Author"]',
+    "year": "2014",
+    "meaning": '"vocabulary size"',
+    "V": "1000",
+    "n": "128",
+    "node": "embed",
+    "node_plain": "embed",
+    "kind": '"Embedding"',
+    "embedding_dim": '"d"',
+    "extra": "group",
+    "extra_value": '"input"',
+    "hidden": '"d"',
+    "layers": "2",
+    "bias": "false",
+    "tags": '["recurrent"]',
+    "source": '"embed"',
+    "tie": '"out.weight"',
+    "of": '"total"',
+    "claim": '"1M"',
 }
 
 
@@ -361,24 +507,37 @@ def toml_value(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return {"inf": "inf", "-inf": "-inf", "nan": "nan"}.get(repr(value),
-                                                                 repr(value))
+        return {"inf": "inf", "-inf": "-inf", "nan": "nan"}.get(
+            repr(value), repr(value)
+        )
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     assert isinstance(value, dict)
-    return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}"
-                            for k, v in value.items()) + " }"
+    return (
+        "{ "
+        + ", ".join(
+            f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()
+        )
+        + " }"
+    )
 
 
-hostile_strings = st.one_of(st.sampled_from([h for h in HOSTILE if len(h) < 2000]),
-                            st.text(max_size=30))
+hostile_strings = st.one_of(
+    st.sampled_from([h for h in HOSTILE if len(h) < 2000]), st.text(max_size=30)
+)
 values = st.recursive(
-    st.one_of(hostile_strings, st.integers(-(10**45), 10**45), st.booleans(),
-              st.floats(allow_nan=True, allow_infinity=True)),
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    st.one_of(
+        hostile_strings,
+        st.integers(-(10**45), 10**45),
+        st.booleans(),
+        st.floats(allow_nan=True, allow_infinity=True),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    ),
     max_leaves=5,
 )
 
@@ -404,9 +563,14 @@ def check_loader(path: Path, cli) -> None:
     assert "internal error" not in err and err.count("\n") <= 1
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(slot=st.sampled_from(sorted(DEFAULTS)), value=values, as_text=st.booleans())
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    slot=st.sampled_from(sorted(DEFAULTS)), value=values, as_text=st.booleans()
+)
 def test_loader_with_one_hostile_value(tmp_path, cli, slot, value, as_text):
     replacement = toml_value(value)
     if as_text and slot not in ("node", "extra"):
@@ -419,9 +583,14 @@ def test_loader_with_one_hostile_value(tmp_path, cli, slot, value, as_text):
     check_loader(path, cli)
 
 
-@settings(max_examples=100, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode)))
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode))
+)
 def test_loader_with_random_bytes(tmp_path, cli, content):
     path = tmp_path / "random.toml"
     path.write_bytes(content)
@@ -438,7 +607,9 @@ def test_the_template_loads(tmp_path, cli):
 
 
 class TestCommandLine:
-    def test_an_internal_error_is_one_line_suggesting_debug(self, cli, monkeypatch):
+    def test_an_internal_error_is_one_line_suggesting_debug(
+        self, cli, monkeypatch
+    ):
         import symcount.summary
 
         def broken(result):
@@ -448,14 +619,17 @@ class TestCommandLine:
         status, out, err = cli("derive", "seq2seq")
 
         assert (status, out) == (2, "")
-        assert err == ("symcount: internal error: KeyError: 'boom'; this is a bug in "
-                       "symcount, rerun with --debug for the traceback\n")
+        assert err == (
+            "symcount: internal error: KeyError: 'boom'; this is a bug in "
+            "symcount, rerun with --debug for the traceback\n"
+        )
 
     def test_debug_shows_an_internal_error_s_traceback(self, cli, monkeypatch):
         import symcount.summary
 
-        monkeypatch.setattr(symcount.summary, "derive_table",
-                            lambda result: {}["boom"])
+        monkeypatch.setattr(
+            symcount.summary, "derive_table", lambda result: {}["boom"]
+        )
         status, _, err = cli("--debug", "derive", "seq2seq")
 
         assert status == 2
@@ -471,8 +645,9 @@ class TestCommandLine:
         status, out, _ = cli("--help")
         assert status == 0 and out.startswith("usage: symcount")
 
-    @pytest.mark.parametrize("name", ["a\x00b", "x" * 5000, "../" * 2000 + "a.toml",
-                                      "\x1b[2J", ""])
+    @pytest.mark.parametrize(
+        "name", ["a\x00b", "x" * 5000, "../" * 2000 + "a.toml", "\x1b[2J", ""]
+    )
     def test_strange_derivation_names_fail_cleanly(self, cli, name):
         status, out, err = cli("derive", name)
         assert (status, out) == (2, "")
@@ -484,5 +659,7 @@ class TestCommandLine:
         path.write_text("# " + "x" * 2_000_000 + "\n")
         status, _, err = cli("derive", str(path))
         assert status == 2
-        assert err == (f"symcount: error: {path}: file larger than 1000000 bytes "
-                       "refused; a derivation is a small text file\n")
+        assert err == (
+            f"symcount: error: {path}: file larger than 1000000 bytes "
+            "refused; a derivation is a small text file\n"
+        )

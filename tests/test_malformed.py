@@ -38,9 +38,12 @@ def test_each_file_gives_its_one_line_error(cli, path):
 
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.stem)
 def test_no_file_yields_a_count(cli, path):
-    for args in (["derive", str(path), "--json"], ["check", str(path)],
-                 ["derive", str(path), "--convention", "pytorch"],
-                 ["solve", str(path), "--target", "1M", "--for", "d"]):
+    for args in (
+        ["derive", str(path), "--json"],
+        ["check", str(path)],
+        ["derive", str(path), "--convention", "pytorch"],
+        ["solve", str(path), "--target", "1M", "--for", "d"],
+    ):
         status, out, err = cli(*args)
         assert (status, out) == (2, ""), args
         assert err.count("\n") == 1 and "Traceback" not in err
