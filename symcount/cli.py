@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit:
-        # argparse has printed the usage line and its error (status 2), or --help.
+        # argparse has printed its usage and error (status 2), or the help.
         return exit.code if isinstance(exit.code, int) else 2
     from symcount.errors import SymcountError
 
@@ -52,13 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(f"symcount: internal error: {type(err).__name__}: "
-              f"{_one_line(str(err))[:200]}; this is a bug in symcount, rerun with "
-              "--debug for the traceback", file=sys.stderr)
+              f"{_one_line(str(err))[:200]}; this is a bug in symcount, "
+              "rerun with --debug for the traceback", file=sys.stderr)
         return 2
 
 
 def _one_line(text: str) -> str:
-    """Escapes line breaks and other control characters, so an error is one line."""
+    """Escapes line breaks and control characters: an error is one line."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
