@@ -735,6 +735,8 @@ class _Loader:
     # The sections of the file, in order.
 
     def load(self, data: dict[str, Any]) -> Derivation:
+        """Validates every section in file order, then builds the derivation."""
+        # The paper: top-level keys, citation and symbols.
         required = [k for k, needed in _TOP_KEYS.items() if needed]
         self.table(data, (), _TOP_KEYS, required)
         title = self.text(data["title"], ("title",))
@@ -753,6 +755,7 @@ class _Loader:
         citation = self.load_citation(data["citation"])
         symbols = self.load_symbols(data["symbols"])
 
+        # The network: layers, data flow, repeats, sizes along edges, ties.
         network = Network(name)
         self.load_layers(network, data["layers"])
         edges = self.load_edges(network, data.get("edges", []))
@@ -773,6 +776,7 @@ class _Loader:
             description=description.strip(),
             sizes=tuple(self.sizes),
         )
+        # The numbers: every size with the paper's values, then each claim.
         resolved = derivation.check_values()
         claims = self.load_claims(
             network, data.get("claims", []), convention, scopes, resolved
