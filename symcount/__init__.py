@@ -1,5 +1,8 @@
 """symcount: derive, prove and solve the parameter count of a network in closed form.
 
+The public names below are imported on first use, so that the command line
+starts, and refuses bad input, without waiting for SymPy and networkx to load.
+
 Example:
     >>> from symcount import count_parameters
     >>> from symcount.layers import LSTM
@@ -10,21 +13,44 @@ Example:
 
 from __future__ import annotations
 
-from symcount.count import ParameterCount, count_parameters
-from symcount.errors import SymcountError
-from symcount.graph import Network
-from symcount.layers import (
-    GRU,
-    LSTM,
-    RNN,
-    Conv2d,
-    Embedding,
-    LayerNorm,
-    Linear,
-    MultiheadAttention,
-    TransformerEncoderLayer,
-)
-from symcount.render import render_report
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from symcount.count import ParameterCount, count_parameters
+    from symcount.errors import SymcountError
+    from symcount.graph import Network
+    from symcount.layers import (
+        GRU,
+        LSTM,
+        RNN,
+        Conv2d,
+        Embedding,
+        LayerNorm,
+        Linear,
+        MultiheadAttention,
+        TransformerEncoderLayer,
+    )
+    from symcount.render import render_report
+    from symcount.solve import solve_for
+
+_HOMES = {
+    "GRU": "symcount.layers",
+    "LSTM": "symcount.layers",
+    "RNN": "symcount.layers",
+    "Conv2d": "symcount.layers",
+    "Embedding": "symcount.layers",
+    "LayerNorm": "symcount.layers",
+    "Linear": "symcount.layers",
+    "MultiheadAttention": "symcount.layers",
+    "TransformerEncoderLayer": "symcount.layers",
+    "Network": "symcount.graph",
+    "ParameterCount": "symcount.count",
+    "SymcountError": "symcount.errors",
+    "count_parameters": "symcount.count",
+    "render_report": "symcount.render",
+    "solve_for": "symcount.solve",
+}
 
 __all__ = [
     "GRU",
@@ -35,10 +61,23 @@ __all__ = [
     "LayerNorm",
     "Linear",
     "MultiheadAttention",
-    "TransformerEncoderLayer",
     "Network",
     "ParameterCount",
     "SymcountError",
+    "TransformerEncoderLayer",
     "count_parameters",
     "render_report",
+    "solve_for",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'symcount' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -30,7 +31,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         0
     """
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit:
+        # argparse has printed its usage and error (status 2), or the help.
+        return exit.code if isinstance(exit.code, int) else 2
     from symcount.errors import SymcountError
 
     try:
@@ -38,14 +43,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymcountError as err:
         if args.debug:
             traceback.print_exc()
-        print(f"symcount: error: {err}", file=sys.stderr)
+        print(f"symcount: error: {_one_line(str(err))}", file=sys.stderr)
         return 2
-    except (TypeError, ValueError, RecursionError, MemoryError) as err:
+    except KeyboardInterrupt:
+        print("symcount: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        # Anything else is a bug in symcount, whatever the input: one line, and
+        # the traceback only on request.
         if args.debug:
-            raise
-        print(f"symcount: error: {type(err).__name__}: {err} (rerun with --debug "
-              "for the traceback)", file=sys.stderr)
+            traceback.print_exc()
+        print(f"symcount: internal error: {type(err).__name__}: "
+              f"{_one_line(str(err))[:200]}; this is a bug in symcount, "
+              "rerun with --debug for the traceback", file=sys.stderr)
         return 2
+
+
+def _one_line(text: str) -> str:
+    """Escapes line breaks and control characters: an error is one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -180,6 +196,11 @@ def _evaluate(args: argparse.Namespace):
         raise InputError(f"--plot {plot}: write a .pdf or a .png file")
     derivation = load_derivation(args.derivation)
     overrides = _assignments(args.assignments, derivation.symbol_table)
+    try:
+        derivation.check_values(overrides)
+    except InputError as err:
+        options = " ".join(f"--set {text}" for text in args.assignments)
+        raise InputError(f"{options}: {err}") from None
     return evaluate(derivation, args.convention, overrides)
 
 
@@ -190,14 +211,15 @@ def _assignments(texts: list[str], symbols: dict[str, Any]) -> dict[Any, Any]:
 
     values = {}
     for text in texts:
-        where = f"--set {text}"
         name, sep, value = text.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise InputError(f"{where}: expected SYM=VALUE, e.g. --set d=512")
+            raise InputError(f"--set {text[:60]!r}: expected SYM=VALUE, e.g. "
+                             "--set d=512")
         if name not in symbols:
-            raise InputError(f"{where}: unknown symbol {name!r}; declared symbols: "
-                             + ", ".join(symbols))
+            raise InputError(f"--set {name[:60]!r}: unknown symbol; declared "
+                             "symbols: " + ", ".join(symbols))
+        where = f"--set {name}"
         expr = parse_expression(value, symbols, where=where)
         if expr.is_number and not (expr.is_integer and expr.is_positive):
             raise InputError(f"{where}: {name} must be a positive integer or an "
@@ -228,11 +250,28 @@ def _run_derive(args: argparse.Namespace) -> int:
 
 
 def _run_solve(args: argparse.Namespace) -> int:
+    from symcount.expressions import count_rounding, parse_count
+
+    # Read the targets before loading anything heavy: a refusal is immediate.
+    targets = []
+    for text in args.targets:
+        # "tag:recurrent=64M" names a subtotal; anything else is a count.
+        prefix = re.match(r"(total|(?:group|tag|node):[^=]+)=", text)
+        of = prefix[1] if prefix else args.of
+        value = text[prefix.end():] if prefix else text
+        targets.append((of, value, parse_count(value, where="--target")))
+    budget = None if args.budget is None else parse_count(args.budget,
+                                                          where="--budget")
+
     from symcount import summary
     from symcount.errors import InputError
-    from symcount.expressions import count_rounding, parse_count
     from symcount.solve import maximize, solve_for, solve_system
 
+    if args.maximize and (targets or args.unknowns or budget is None):
+        raise InputError("--max SYM takes --budget B, without --target/--for")
+    if not args.maximize and (not targets or len(targets) != len(args.unknowns)):
+        raise InputError("give one --target per --for (e.g. --target 384M --for d), "
+                         "or --max SYM --budget B")
     result = _evaluate(args)
     symbols = result.derivation.symbol_table
 
@@ -243,9 +282,6 @@ def _run_solve(args: argparse.Namespace) -> int:
         return symbols[name]
 
     if args.maximize:
-        if args.targets or args.unknowns or not args.budget:
-            raise InputError("--max SYM takes --budget B, without --target/--for")
-        budget = parse_count(args.budget, where="--budget")
         answer = maximize(result.count, symbol(args.maximize, "--max"), budget,
                           result.values, of=args.of,
                           multiple_of=_positive(args.multiple_of, "--multiple-of"))
@@ -254,15 +290,7 @@ def _run_solve(args: argparse.Namespace) -> int:
         _plot(args, "budget_figure", answer)
         return 0
 
-    if not args.targets or len(args.targets) != len(args.unknowns):
-        raise InputError("give one --target per --for (e.g. --target 384M --for d), "
-                         "or --max SYM --budget B")
     unknowns = [symbol(name, "--for") for name in args.unknowns]
-    targets = []
-    for text in args.targets:
-        of, sep, value = text.rpartition("=")
-        of = of.strip() if sep else args.of
-        targets.append((of, value, parse_count(value, where=f"--target {text}")))
     if len(unknowns) == 1:
         of, text, target = targets[0]
         solution = solve_for(result.count, unknowns[0], target, result.values,
@@ -271,10 +299,10 @@ def _run_solve(args: argparse.Namespace) -> int:
               lambda: summary.solve_text(solution))
         _plot(args, "solution_figure", solution)
         return 0
-    system = solve_system(result.count, [(of, t) for of, _, t in targets], unknowns,
-                          result.values)
     if args.plot:
         raise InputError("--plot draws one unknown; solve for one symbol to plot")
+    system = solve_system(result.count, [(of, t) for of, _, t in targets], unknowns,
+                          result.values)
     _emit(args, lambda: summary.system_json(system),
               lambda: summary.system_text(system))
     return 0

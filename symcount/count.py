@@ -251,6 +251,8 @@ def count_parameters(
     # Check ties and note which tensors are aliases.
     tied: dict[str, set[str]] = {v: set() for v in layers}
     for tie in network.ties:
+        if not any(_has_tensor(ref, tensors) for ref in (tie.alias, tie.owner)):
+            continue  # neither tensor exists under this convention, e.g. biases
         alias = _find_tensor(tie.alias, tensors)
         owner = _find_tensor(tie.owner, tensors)
         if len(alias.shape) != len(owner.shape) or not all(
@@ -307,6 +309,11 @@ def count_parameters(
         buffers=sympy.Add(*(p.buffers for p in parts)),
         active=sympy.Add(*(p.active for p in parts)),
     )
+
+
+def _has_tensor(ref: str, tensors: Mapping[str, tuple[Tensor, ...]]) -> bool:
+    node, _, name = ref.partition(".")
+    return any(tensor.name == name for tensor in tensors[node])
 
 
 def _find_tensor(ref: str, tensors: Mapping[str, tuple[Tensor, ...]]) -> Tensor:

@@ -66,7 +66,27 @@ class CycleError(InputError):
 
 
 class ShapeMismatchError(InputError):
-    """Sizes that disagree along an edge, in a tie, or that cannot be inferred."""
+    """Sizes that disagree along an edge, in a tie, or that cannot be inferred.
+
+    Args:
+        message: What disagrees, with the sizes.
+        edge: The edge ``(u, v)`` along which the sizes disagree, if one.
+        node: The node whose size is missing or ambiguous, if one.
+        block: The name of the repeated block that does not fit, if one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        edge: tuple[str, str] | None = None,
+        node: str | None = None,
+        block: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.edge = edge
+        self.node = node
+        self.block = block
 
 
 class RenderError(SymcountError):

@@ -16,7 +16,6 @@ from symcount.conventions import Convention
 from symcount.count import ParameterCount, count_parameters
 from symcount.derivation import Claim, Derivation
 from symcount.errors import InputError
-from symcount.symbols import resolve_values
 
 __all__ = ["ClaimCheck", "Evaluation", "check_claim", "evaluate"]
 
@@ -97,8 +96,8 @@ def evaluate(
         overrides: Values replacing the paper's; a value may name other symbols.
 
     Raises:
-        InputError: If a resolved value is not a positive integer, or an
-            override is not a declared symbol.
+        InputError: If an override is not a declared symbol, or the values
+            make a value or a stated size other than a positive integer.
 
     Example:
         >>> from symcount.derivation import load_derivation
@@ -114,22 +113,16 @@ def evaluate(
             names = ", ".join(derivation.symbol_table)
             raise InputError(f"unknown symbol {symbol}; declared symbols: {names}")
     values = {**derivation.values, **(overrides or {})}
-    resolved = resolve_values(values)
-    for symbol, value in resolved.items():
-        if value.is_number and not (value.is_integer and value.is_positive):
-            raise InputError(
-                f"{symbol} = {values[symbol]} gives {value}, not a positive integer"
-            )
+    derivation.check_values(overrides)
 
     count = count_parameters(derivation.network, convention)
     numbers = count.subs(values)
+    counted = {convention: numbers}  # one count per convention the claims use
     checks = []
     for claim in derivation.claims:
-        counted = numbers
-        if claim.convention is not None and claim.convention is not convention:
-            other = count_parameters(derivation.network, claim.convention)
-            counted = other.subs(values)
-        checks.append(check_claim(claim, counted.value(claim.of)))
-    return Evaluation(
-        derivation, convention, MappingProxyType(values), count, numbers, tuple(checks)
-    )
+        under = claim.convention or convention
+        if under not in counted:
+            counted[under] = count_parameters(derivation.network, under).subs(values)
+        checks.append(check_claim(claim, counted[under].value(claim.of)))
+    return Evaluation(derivation, convention, MappingProxyType(values), count,
+                      numbers, tuple(checks))

@@ -222,7 +222,8 @@ class Network:
                 names = ", ".join(u for u, _ in sources)
                 raise ShapeMismatchError(
                     f"node {v!r} has several inputs ({names}); state its "
-                    f"{layer.input_field}: their common size, or their sum if joined"
+                    f"{layer.input_field}: their common size, or their sum if joined",
+                    node=v,
                 )
             return layer.with_input_dim(outputs[0])
         if len(sources) > 1 and _same(stated, sum(outputs, sympy.Integer(0))):
@@ -231,7 +232,8 @@ class Network:
             if not _same(stated, output):
                 raise ShapeMismatchError(
                     f"node {v!r} states {layer.input_field}={stated} but its input "
-                    f"from node {u!r} has size {output}"
+                    f"from node {u!r} has size {output}",
+                    edge=(u, v),
                 )
         return layer
 
@@ -239,12 +241,14 @@ class Network:
         sizes = [getattr(layer, "hidden_size", None) for layer in (source, target)]
         if None in sizes:
             raise ShapeMismatchError(
-                f"state edge {u} -> {v}: both nodes must be recurrent layers"
+                f"state edge {u} -> {v}: both nodes must be recurrent layers",
+                edge=(u, v),
             )
         if not _same(*sizes):
             raise ShapeMismatchError(
                 f"state edge {u} -> {v}: hidden_size {sizes[0]} of {u!r} differs "
-                f"from hidden_size {sizes[1]} of {v!r}"
+                f"from hidden_size {sizes[1]} of {v!r}",
+                edge=(u, v),
             )
 
     def _check_blocks(self, layers: dict[str, Layer]) -> None:
@@ -268,5 +272,6 @@ class Network:
                         raise ShapeMismatchError(
                             f"block {block.name!r} repeats, but its input {v!r} "
                             f"takes size {size_in} and its output {u!r} gives "
-                            f"{size_out}"
+                            f"{size_out}",
+                            block=block.name,
                         )
