@@ -332,6 +332,19 @@ class _Loader:
                         raise self.error(f"{key}.{name}", f"expected true or false, "
                                          f"got {_kind(value)}")
                     arguments[name] = value
+                elif fields[name].type in ("str", "tuple[str, ...]"):
+                    # Text fields (an Opaque layer's tensor names and module).
+                    arguments[name] = (
+                        self.text(value, f"{key}.{name}") if fields[name].type == "str"
+                        else tuple(self.text(v, f"{key}.{name}[{i}]") for i, v in
+                                   enumerate(self.array(value, f"{key}.{name}"))))
+                elif str(fields[name].type).startswith("tuple[tuple["):
+                    # Arrays of arrays of sizes (an Opaque layer's shapes).
+                    arguments[name] = tuple(
+                        tuple(self.expression(v, f"{key}.{name}[{i}][{j}]")
+                              for j, v in enumerate(self.array(row,
+                                                               f"{key}.{name}[{i}]")))
+                        for i, row in enumerate(self.array(value, f"{key}.{name}")))
                 elif "tuple" in str(fields[name].type) and isinstance(value, list):
                     arguments[name] = tuple(
                         self.expression(v, f"{key}.{name}[{i}]")
