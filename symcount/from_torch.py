@@ -146,7 +146,7 @@ def from_torch(
         >>> net = from_torch(model, symbolize={100: "V", 16: "d", 32: "n"})
         >>> count = count_parameters(net, "pytorch")
         >>> count.closed_form
-        4*n**2 + n*(V + 4*d + 8) + V*d + V
+        V*(d + 1) + 4*n**2 + n*(V + 4*d + 8)
         >>> count.subs(net.values).value() == sum(p.numel() for p in model.parameters())
         True
     """
