@@ -258,7 +258,7 @@ def _verify_hf(derivation: Derivation, numbers, values) -> Implementation:
         where = f"verify.config.{option}"
         if isinstance(value, list):
             config[option] = [_integer(v, values, where) for v in value]
-        elif isinstance(value, bool):
+        elif isinstance(value, bool | str):  # a flag, or text such as an activation
             config[option] = value
         else:
             config[option] = _integer(value, values, where)
