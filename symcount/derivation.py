@@ -448,6 +448,9 @@ class _Loader:
             key = f"verify.config.{option}"
             if isinstance(value, bool):
                 config[option] = value
+            elif isinstance(value, dict) and set(value) == {"text"}:
+                # Text passed to the config as it is, such as an activation.
+                config[option] = self.text(value["text"], f"{key}.text")
             elif isinstance(value, list):
                 config[option] = [self.expression(v, f"{key}[{i}]")
                                   for i, v in enumerate(value)]

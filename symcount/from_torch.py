@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import re
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -64,7 +66,7 @@ from symcount.layers import (
 )
 from symcount.symbols import dimension
 
-__all__ = ["ImportedNetwork", "OpaqueModuleWarning", "from_torch"]
+__all__ = ["ImportedNetwork", "OpaqueModuleWarning", "call_factory", "from_torch"]
 
 REPEAT_KEY = "Repeat.times"
 """The ``symbolize`` key that names how often a repeated block repeats."""
@@ -107,7 +109,7 @@ def from_torch(
     module: Any,
     *,
     name: str | None = None,
-    symbolize: Mapping[int | str, str] | None = None,
+    symbolize: Mapping[int | str, str] | str | None = None,
 ) -> ImportedNetwork:
     """Builds a symcount network from a ``torch.nn.Module`` tree.
 
@@ -121,7 +123,9 @@ def from_torch(
             counts of blocks. A value is a new symbol's name, or an
             expression over the symbols other entries name, e.g.
             ``{768: "d_model", 3072: "4*d_model"}``; an expression must equal
-            the number it replaces.
+            the number it replaces. ``"auto"`` names every size above 1 that
+            occurs in two places or more after the argument it first fills
+            (``embedding_dim``, ``hidden_size_2``, ...).
 
     Returns:
         An :class:`ImportedNetwork`; count it under the ``pytorch`` convention
@@ -154,11 +158,17 @@ def from_torch(
     if not isinstance(module, torch.nn.Module):
         raise InputError(f"from_torch: expected a torch.nn.Module, got "
                          f"{type(module).__name__}")
-    rules = _Rules.parse(symbolize or {})
 
     # Walk the tree: a node per known module, opaque nodes for the rest.
     walker = _Walker(torch, module)
     found = walker.visit(module, "")
+    if symbolize == "auto":
+        rules = _Rules.parse(_automatic(found))
+    elif isinstance(symbolize, str):
+        raise InputError(f"symbolize={symbolize!r}: expected a mapping such as "
+                         "{768: 'd_model'}, or 'auto'")
+    else:
+        rules = _Rules.parse(symbolize or {})
 
     # Name the nodes, name the sizes, and add both to the network.
     title = name or type(module).__name__
@@ -202,6 +212,69 @@ def from_torch(
             f"kept as opaque nodes, their tensors' shapes as constants: {listed}"
             f"{more}"), stacklevel=2)
     return network
+
+
+def call_factory(spec: str, *, meta: bool = True) -> Any:
+    """Imports ``package.module:factory`` and calls ``factory()``: runs your code.
+
+    This imports a module and calls a function of it, so it runs whatever code
+    they hold; give only your own. The current folder is searched first, as
+    ``python -m`` does. With ``meta``, the call runs under
+    ``torch.device("meta")``, so parameters take no memory.
+
+    Args:
+        spec: ``package.module:factory``; the factory takes no arguments and
+            returns a ``torch.nn.Module`` (a class works too).
+        meta: Whether to build on the meta device.
+
+    Raises:
+        InputError: If ``spec`` is malformed, the module cannot be imported,
+            it has no such factory, or the result is not a module.
+        SymcountError: If the factory raises; the message quotes its error.
+
+    Example:
+        >>> from symcount.from_torch import call_factory
+        >>> call_factory("torch.nn:Identity")
+        Identity()
+    """
+    torch = _torch()
+    path, sep, attribute = spec.partition(":")
+    dotted = r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*"
+    if not sep or not re.fullmatch(dotted, path) or not re.fullmatch(dotted,
+                                                                      attribute):
+        raise InputError(f"--module {spec!r}: expected package.module:factory, "
+                         "e.g. mymodels:build")
+    folder = os.getcwd()
+    added = folder not in sys.path
+    if added:
+        sys.path.insert(0, folder)
+    try:
+        target: Any = importlib.import_module(path)
+    except ImportError as err:
+        raise InputError(f"--module {spec!r}: cannot import {path!r} ({err})") \
+            from None
+    finally:
+        if added:
+            sys.path.remove(folder)
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise InputError(f"--module {spec!r}: {path!r} has no {attribute!r}")
+        target = getattr(target, part)
+    if not callable(target):
+        raise InputError(f"--module {spec!r}: {attribute!r} is not callable")
+    try:
+        if meta:
+            with torch.device("meta"):
+                model = target()
+        else:
+            model = target()
+    except Exception as err:
+        raise SymcountError(f"--module {spec!r}: {attribute}() raised "
+                            f"{type(err).__name__}: {err}") from err
+    if not isinstance(model, torch.nn.Module):
+        raise InputError(f"--module {spec!r}: {attribute}() returned "
+                         f"{type(model).__name__}, not a torch.nn.Module")
+    return model
 
 
 def _torch():
@@ -387,6 +460,35 @@ def _sanitize(path: str) -> str:
 
 
 # Naming sizes: numbers and Kind.field keys to symbols or expressions.
+
+
+def _automatic(found: list[_Found]) -> dict[int | str, str]:
+    """Names for the sizes that repeat, after the argument each first fills."""
+    places: dict[int, list[str]] = {}
+
+    def visit(value: Any, field: str) -> None:
+        if isinstance(value, sympy.Integer) and value > 1:
+            places.setdefault(int(value), []).append(field)
+        elif isinstance(value, tuple):
+            for item in value:
+                visit(item, field)
+
+    for item in found:
+        for f in dataclasses.fields(item.layer):
+            visit(getattr(item.layer, f.name), f.name)
+        for _, times in item.repeats:
+            visit(sympy.Integer(times), "repeats")
+    chosen = {n: fields for n, fields in places.items() if len(fields) > 1} or places
+    names: dict[int | str, str] = {}
+    taken: set[str] = set()
+    for number, fields in chosen.items():
+        base = fields[0]
+        name, k = base, 2
+        while name in taken:
+            name, k = f"{base}_{k}", k + 1
+        taken.add(name)
+        names[number] = name
+    return names
 
 
 class _Rules:
