@@ -190,7 +190,7 @@ def derivation_toml(derivation: Derivation) -> str:
 
 def _lines(derivation: Derivation) -> Iterator[str]:
     network = derivation.network
-    yield f"# Written by symcount export from {derivation.path.name}."
+    yield f"# Written by symcount export: {' '.join(derivation.title.split())}."
     yield ""
     yield f"title = {_string(derivation.title)}"
     yield f"name = {_string(derivation.name)}"
