@@ -355,7 +355,10 @@ class _Walker:
                            tuple(tuple(p.shape) for _, p in own), cls)
             tensors = {_join(path, local): local for local, _ in own}
             found.append(_Found(path, layer, cls, tensors, opaque=True))
-        children = list(module.named_children())
+        # Not named_children(): it skips a module registered twice, whose
+        # second place must become ties.
+        children = [(name, child) for name, child in module._modules.items()
+                    if child is not None]
         visited = [self.visit(child, _join(path, name)) for name, child in children]
         paths = [_join(path, name) for name, _ in children]
         for first, last in self._runs(module, children, paths, visited):
