@@ -190,7 +190,8 @@ def derivation_toml(derivation: Derivation) -> str:
 
 def _lines(derivation: Derivation) -> Iterator[str]:
     network = derivation.network
-    yield f"# Written by symcount export: {' '.join(derivation.title.split())}."
+    title = re.sub(r"[\x00-\x1f\x7f]+", " ", derivation.title)  # none in comments
+    yield f"# Written by symcount export: {' '.join(title.split())}."
     yield ""
     yield f"title = {_string(derivation.title)}"
     yield f"name = {_string(derivation.name)}"

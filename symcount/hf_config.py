@@ -282,7 +282,8 @@ class _Template:
 
     def divides(self, part: str, whole: str, values: Mapping[str, int]) -> None:
         if values[whole] % values[part] != 0:
-            raise self.reader.error(part, f"{values[part]} does not divide "
+            default = "" if part in self.reader.data else " (transformers' default)"
+            raise self.reader.error(part, f"{values[part]}{default} does not divide "
                                     f"{whole}={values[whole]}, as the model requires")
 
 
