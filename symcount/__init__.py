@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from symcount.count import ParameterCount, count_parameters
 from symcount.errors import SymcountError
+from symcount.from_torch import from_torch
 from symcount.graph import Network
+from symcount.hf_config import load_hf_config
 from symcount.layers import (
     GRU,
     LSTM,
@@ -40,5 +42,7 @@ __all__ = [
     "ParameterCount",
     "SymcountError",
     "count_parameters",
+    "from_torch",
+    "load_hf_config",
     "render_report",
 ]
