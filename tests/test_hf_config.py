@@ -14,6 +14,7 @@ from symcount.derivation import load_derivation
 from symcount.errors import DerivationError, UnsupportedLayerError
 from symcount.evaluate import evaluate
 from symcount.hf_config import FAMILIES, hf_config_derivation, load_hf_config
+from symcount.render import render_report
 from symcount.verify import verify
 
 
@@ -194,3 +195,12 @@ def test_solve_and_report_take_a_config_too(cli, tmp_path):
     tex = tmp_path / "out" / f"{tmp_path.name}.tex"  # named after the config's folder
     assert out.startswith(f"wrote {tex}\n")
     assert "LlamaForCausalLM from config.json" in tex.read_text()
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_every_config_renders_a_report(name):
+    # Grouped-query attention with fewer key heads divides by n_head; the
+    # report's algebra must still find the highest-degree terms.
+    result = evaluate(hf_config_derivation(SMALL[name]))
+    latex = render_report(result)
+    assert f"{hf_count(SMALL[name])[1]:,}".replace(",", "{,}") in latex
