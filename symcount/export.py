@@ -77,11 +77,14 @@ def expression_text(expr: sympy.Expr) -> str:
     try:
         back = parse_expression(text, symbols, where="export")
     except InputError as err:
-        raise InputError(f"cannot write {expr} as a derivation expression: "
-                         f"{err}") from None
+        raise InputError(
+            f"cannot write {expr} as a derivation expression: {err}"
+        ) from None
     if sympy.simplify(back - expr) != 0:
-        raise InputError(f"cannot write {expr} as a derivation expression; "
-                         f"{text!r} reads back as {back}")
+        raise InputError(
+            f"cannot write {expr} as a derivation expression; "
+            f"{text!r} reads back as {back}"
+        )
     return text
 
 
@@ -120,32 +123,48 @@ def imported_derivation(
     values: Mapping[sympy.Symbol, sympy.Expr] = getattr(network, "values", {})
     meanings: Mapping[str, str] = getattr(network, "meanings", {})
     if not values:
-        raise InputError(f"network {network.name!r} has no symbols to declare; name "
-                         "a size, e.g. symbolize={768: 'd_model'} or --symbolize "
-                         "768=d_model")
+        raise InputError(
+            f"network {network.name!r} has no symbols to declare; name "
+            "a size, e.g. symbolize={768: 'd_model'} or --symbolize "
+            "768=d_model"
+        )
     origin = source or getattr(network, "source", "") or network.name
     symbols = tuple(
         SymbolInfo(str(s), s, meanings.get(str(s), f"{v} in the module"), v)
-        for s, v in values.items())
+        for s, v in values.items()
+    )
     claims: tuple[Claim, ...] = ()
     if built is not None:
-        claims = (Claim("module", "total", "sum(p.numel()) of the module's unique "
-                        "parameters", built, 1),)
+        claims = (
+            Claim(
+                "module",
+                "total",
+                "sum(p.numel()) of the module's unique parameters",
+                built,
+                1,
+            ),
+        )
     opaque = getattr(network, "opaque", ())
-    description = (f"Imported from the PyTorch module {origin} by symcount: a node "
-                   "per parameter-holding module, no edges (the module tree does "
-                   "not say how data flows).")
+    description = (
+        f"Imported from the PyTorch module {origin} by symcount: a node "
+        "per parameter-holding module, no edges (the module tree does "
+        "not say how data flows)."
+    )
     if opaque:
-        description += (f" {len(opaque)} module(s) of unknown kinds are opaque "
-                        "nodes, tagged 'opaque'.")
+        description += (
+            f" {len(opaque)} module(s) of unknown kinds are opaque "
+            "nodes, tagged 'opaque'."
+        )
     return Derivation(
         name=network.name,
         path=Path(f"{network.name}.toml"),
         title=title or f"{origin}, imported from PyTorch",
-        citation={"authors": ["symcount export"],
-                  "year": datetime.date.today().year,
-                  "title": f"PyTorch module {origin}",
-                  "where": "the module's parameters, walked by symcount.from_torch"},
+        citation={
+            "authors": ["symcount export"],
+            "year": datetime.date.today().year,
+            "title": f"PyTorch module {origin}",
+            "where": "the module's parameters, walked by symcount.from_torch",
+        },
         convention=Convention.PYTORCH,
         symbols=symbols,
         network=network,
@@ -190,7 +209,9 @@ def derivation_toml(derivation: Derivation) -> str:
 
 def _lines(derivation: Derivation) -> Iterator[str]:
     network = derivation.network
-    title = re.sub(r"[\x00-\x1f\x7f]+", " ", derivation.title)  # none in comments
+    title = re.sub(
+        r"[\x00-\x1f\x7f]+", " ", derivation.title
+    )  # none in comments
     yield f"# Written by symcount export: {' '.join(title.split())}."
     yield ""
     yield f"title = {_string(derivation.title)}"
@@ -327,4 +348,3 @@ def _multiline(text: str) -> str:
 
 def _key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _string(name)
-

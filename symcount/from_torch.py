@@ -66,7 +66,12 @@ from symcount.layers import (
 )
 from symcount.symbols import dimension
 
-__all__ = ["ImportedNetwork", "OpaqueModuleWarning", "call_factory", "from_torch"]
+__all__ = [
+    "ImportedNetwork",
+    "OpaqueModuleWarning",
+    "call_factory",
+    "from_torch",
+]
 
 REPEAT_KEY = "Repeat.times"
 """The ``symbolize`` key that names how often a repeated block repeats."""
@@ -156,8 +161,10 @@ def from_torch(
     """
     torch = _torch()
     if not isinstance(module, torch.nn.Module):
-        raise InputError(f"from_torch: expected a torch.nn.Module, got "
-                         f"{type(module).__name__}")
+        raise InputError(
+            f"from_torch: expected a torch.nn.Module, got "
+            f"{type(module).__name__}"
+        )
 
     # Walk the tree: a node per known module, opaque nodes for the rest.
     walker = _Walker(torch, module)
@@ -165,8 +172,10 @@ def from_torch(
     if symbolize == "auto":
         rules = _Rules.parse(_automatic(found))
     elif isinstance(symbolize, str):
-        raise InputError(f"symbolize={symbolize!r}: expected a mapping such as "
-                         "{768: 'd_model'}, or 'auto'")
+        raise InputError(
+            f"symbolize={symbolize!r}: expected a mapping such as "
+            "{768: 'd_model'}, or 'auto'"
+        )
     else:
         rules = _Rules.parse(symbolize or {})
 
@@ -178,8 +187,13 @@ def from_torch(
     opaque = []
     for item, node in zip(found, names, strict=True):
         layer = rules.apply(item.layer, node)
-        group = _sanitize(item.repeats[-1][0]) if item.repeats else (
-            _sanitize(item.path.split(".")[0]) if "." in item.path else None)
+        group = (
+            _sanitize(item.repeats[-1][0])
+            if item.repeats
+            else (
+                _sanitize(item.path.split(".")[0]) if "." in item.path else None
+            )
+        )
         tags = ["opaque"] if item.opaque else []
         network.add(node, layer, group=group, tags=tags)
         if item.repeats:
@@ -207,10 +221,14 @@ def from_torch(
     if opaque:
         listed = ", ".join(f"{node} ({cls})" for node, cls in opaque[:8])
         more = f" and {len(opaque) - 8} more" if len(opaque) > 8 else ""
-        warnings.warn(OpaqueModuleWarning(
-            f"from_torch: {len(opaque)} module(s) of kinds symcount does not know "
-            f"kept as opaque nodes, their tensors' shapes as constants: {listed}"
-            f"{more}"), stacklevel=2)
+        warnings.warn(
+            OpaqueModuleWarning(
+                f"from_torch: {len(opaque)} module(s) of kinds symcount does not know "
+                f"kept as opaque nodes, their tensors' shapes as constants: {listed}"
+                f"{more}"
+            ),
+            stacklevel=2,
+        )
     return network
 
 
@@ -240,10 +258,15 @@ def call_factory(spec: str, *, meta: bool = True) -> Any:
     torch = _torch()
     path, sep, attribute = spec.partition(":")
     dotted = r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*"
-    if not sep or not re.fullmatch(dotted, path) or not re.fullmatch(dotted,
-                                                                      attribute):
-        raise InputError(f"--module {spec!r}: expected package.module:factory, "
-                         "e.g. mymodels:build")
+    if (
+        not sep
+        or not re.fullmatch(dotted, path)
+        or not re.fullmatch(dotted, attribute)
+    ):
+        raise InputError(
+            f"--module {spec!r}: expected package.module:factory, "
+            "e.g. mymodels:build"
+        )
     folder = os.getcwd()
     added = folder not in sys.path
     if added:
@@ -251,14 +274,17 @@ def call_factory(spec: str, *, meta: bool = True) -> Any:
     try:
         target: Any = importlib.import_module(path)
     except ImportError as err:
-        raise InputError(f"--module {spec!r}: cannot import {path!r} ({err})") \
-            from None
+        raise InputError(
+            f"--module {spec!r}: cannot import {path!r} ({err})"
+        ) from None
     finally:
         if added:
             sys.path.remove(folder)
     for part in attribute.split("."):
         if not hasattr(target, part):
-            raise InputError(f"--module {spec!r}: {path!r} has no {attribute!r}")
+            raise InputError(
+                f"--module {spec!r}: {path!r} has no {attribute!r}"
+            )
         target = getattr(target, part)
     if not callable(target):
         raise InputError(f"--module {spec!r}: {attribute!r} is not callable")
@@ -269,11 +295,15 @@ def call_factory(spec: str, *, meta: bool = True) -> Any:
         else:
             model = target()
     except Exception as err:
-        raise SymcountError(f"--module {spec!r}: {attribute}() raised "
-                            f"{type(err).__name__}: {err}") from err
+        raise SymcountError(
+            f"--module {spec!r}: {attribute}() raised "
+            f"{type(err).__name__}: {err}"
+        ) from err
     if not isinstance(model, torch.nn.Module):
-        raise InputError(f"--module {spec!r}: {attribute}() returned "
-                         f"{type(model).__name__}, not a torch.nn.Module")
+        raise InputError(
+            f"--module {spec!r}: {attribute}() returned "
+            f"{type(model).__name__}, not a torch.nn.Module"
+        )
     return model
 
 
@@ -299,9 +329,17 @@ class _Found:
 
     def signature(self, prefix: str) -> tuple[Any, ...]:
         """Everything but the path's ``prefix``: equal for identical siblings."""
-        inner = tuple((path.removeprefix(prefix), n) for path, n in self.repeats)
-        return (self.path.removeprefix(prefix), self.layer, self.module,
-                self.opaque, tuple(self.tensors.values()), inner)
+        inner = tuple(
+            (path.removeprefix(prefix), n) for path, n in self.repeats
+        )
+        return (
+            self.path.removeprefix(prefix),
+            self.layer,
+            self.module,
+            self.opaque,
+            tuple(self.tensors.values()),
+            inner,
+        )
 
 
 class _Walker:
@@ -312,9 +350,11 @@ class _Walker:
         self.places: dict[int, list[str]] = {}
         for full, parameter in root.named_parameters(remove_duplicate=False):
             if isinstance(parameter, torch.nn.parameter.UninitializedParameter):
-                raise InputError(f"from_torch: parameter {full!r} is not yet "
-                                 "initialised (a lazy module); run one forward "
-                                 "pass first")
+                raise InputError(
+                    f"from_torch: parameter {full!r} is not yet "
+                    "initialised (a lazy module); run one forward "
+                    "pass first"
+                )
             self.places.setdefault(id(parameter), []).append(full)
 
     def shared(self) -> Iterator[list[str]]:
@@ -342,24 +382,40 @@ class _Walker:
             if fused is not None and self.has_shared(module):
                 continue
             if _same_tensors(layer, params, fused):
-                tensors = {} if fused else {
-                    _join(path, local): local for local in params}
+                tensors = (
+                    {}
+                    if fused
+                    else {_join(path, local): local for local in params}
+                )
                 return [_Found(path, layer, cls, tensors)]
 
         # Otherwise its own parameters, kept opaque, then its children.
         found = []
-        own = [(local, p) for local, p in module.named_parameters(
-            recurse=False, remove_duplicate=False) if p.numel()]
+        own = [
+            (local, p)
+            for local, p in module.named_parameters(
+                recurse=False, remove_duplicate=False
+            )
+            if p.numel()
+        ]
         if own:
-            layer = Opaque(tuple(local for local, _ in own),
-                           tuple(tuple(p.shape) for _, p in own), cls)
+            layer = Opaque(
+                tuple(local for local, _ in own),
+                tuple(tuple(p.shape) for _, p in own),
+                cls,
+            )
             tensors = {_join(path, local): local for local, _ in own}
             found.append(_Found(path, layer, cls, tensors, opaque=True))
         # Not named_children(): it skips a module registered twice, whose
         # second place must become ties.
-        children = [(name, child) for name, child in module._modules.items()
-                    if child is not None]
-        visited = [self.visit(child, _join(path, name)) for name, child in children]
+        children = [
+            (name, child)
+            for name, child in module._modules.items()
+            if child is not None
+        ]
+        visited = [
+            self.visit(child, _join(path, name)) for name, child in children
+        ]
         paths = [_join(path, name) for name, _ in children]
         for first, last in self._runs(module, children, paths, visited):
             if first == last:
@@ -368,18 +424,33 @@ class _Walker:
 
             # Identical neighbours: the first stands for all, as a repeated block.
             whole = (first, last) == (0, len(children) - 1)
-            target = path if whole else _join(
-                path, f"{children[first][0]}_{children[last][0]}")
+            target = (
+                path
+                if whole
+                else _join(path, f"{children[first][0]}_{children[last][0]}")
+            )
             old = _join(path, children[first][0])
             for item in visited[first]:
-                repeats = tuple((_rebase(p, old, target), n) for p, n in item.repeats)
-                found.append(dataclasses.replace(
-                    item, path=_rebase(item.path, old, target), tensors={},
-                    repeats=((target, last - first + 1), *repeats)))
+                repeats = tuple(
+                    (_rebase(p, old, target), n) for p, n in item.repeats
+                )
+                found.append(
+                    dataclasses.replace(
+                        item,
+                        path=_rebase(item.path, old, target),
+                        tensors={},
+                        repeats=((target, last - first + 1), *repeats),
+                    )
+                )
         return found
 
-    def _runs(self, module: Any, children: list[tuple[str, Any]], paths: list[str],
-              visited: list[list[_Found]]) -> list[tuple[int, int]]:
+    def _runs(
+        self,
+        module: Any,
+        children: list[tuple[str, Any]],
+        paths: list[str],
+        visited: list[list[_Found]],
+    ) -> list[tuple[int, int]]:
         """First and last index of each run of identical children of a list.
 
         Children of an ``nn.ModuleList`` or ``nn.Sequential`` are identical when
@@ -390,7 +461,9 @@ class _Walker:
         if not isinstance(module, nn.ModuleList | nn.Sequential):
             return [(i, i) for i in range(len(children))]
         keys: list[object] = []
-        for (_, child), prefix, items in zip(children, paths, visited, strict=True):
+        for (_, child), prefix, items in zip(
+            children, paths, visited, strict=True
+        ):
             if not items or self.has_shared(child):
                 keys.append(object())  # equal to nothing
             else:
@@ -427,7 +500,10 @@ def _same_tensors(
     for name, p in params.items():
         parts = fused.get(name, ())
         covered += parts
-        if not parts or sum(expected.get(part, -1) for part in parts) != p.numel():
+        if (
+            not parts
+            or sum(expected.get(part, -1) for part in parts) != p.numel()
+        ):
             return False
     return sorted(covered) == sorted(expected)
 
@@ -481,7 +557,9 @@ def _automatic(found: list[_Found]) -> dict[int | str, str]:
             visit(getattr(item.layer, f.name), f.name)
         for _, times in item.repeats:
             visit(sympy.Integer(times), "repeats")
-    chosen = {n: fields for n, fields in places.items() if len(fields) > 1} or places
+    chosen = {
+        n: fields for n, fields in places.items() if len(fields) > 1
+    } or places
     names: dict[int | str, str] = {}
     taken: set[str] = set()
     for number, fields in chosen.items():
@@ -509,21 +587,29 @@ class _Rules:
     def parse(cls, symbolize: Mapping[int | str, str]) -> _Rules:
         rules = cls()
         if not isinstance(symbolize, Mapping):
-            raise InputError("symbolize: expected a mapping such as {768: 'd_model'}")
-        entries = [(rules.key(key), key, text) for key, text in symbolize.items()]
+            raise InputError(
+                "symbolize: expected a mapping such as {768: 'd_model'}"
+            )
+        entries = [
+            (rules.key(key), key, text) for key, text in symbolize.items()
+        ]
 
         # Names first, so that expressions can refer to them.
         for _, key, text in entries:
             where = f"symbolize[{key!r}]"
             if not isinstance(text, str):
-                raise InputError(f"{where}: expected a symbol name or an expression "
-                                 f"as text, got {type(text).__name__}")
+                raise InputError(
+                    f"{where}: expected a symbol name or an expression "
+                    f"as text, got {type(text).__name__}"
+                )
             if text.strip().isidentifier():
                 rules.symbols.setdefault(text.strip(), dimension(text.strip()))
         for target, key, text in entries:
             where = f"symbolize[{key!r}]"
             expr = parse_expression(text, rules.symbols, where=where)
-            table = rules.by_number if isinstance(target, int) else rules.by_field
+            table = (
+                rules.by_number if isinstance(target, int) else rules.by_field
+            )
             table[target] = (where, expr)
             if isinstance(target, int) and isinstance(expr, sympy.Symbol):
                 rules.bind(expr, target, where)
@@ -534,28 +620,41 @@ class _Rules:
             key = int(key.strip())
         if isinstance(key, int) and not isinstance(key, bool):
             if key < 1:
-                raise InputError(f"symbolize[{key!r}]: sizes are positive integers")
+                raise InputError(
+                    f"symbolize[{key!r}]: sizes are positive integers"
+                )
             return key
         if not isinstance(key, str):
-            raise InputError(f"symbolize: key {key!r} is not a number or 'Kind.field'")
+            raise InputError(
+                f"symbolize: key {key!r} is not a number or 'Kind.field'"
+            )
         kind, _, field = key.strip().partition(".")
         if f"{kind}.{field}" == REPEAT_KEY:
             return REPEAT_KEY
         if kind not in KINDS:
-            raise InputError(f"symbolize[{key!r}]: unknown layer kind {kind!r}; "
-                             f"accepted: {', '.join(KINDS)}, or {REPEAT_KEY}")
-        sizes = [f.name for f in dataclasses.fields(KINDS[kind])
-                 if "Expr" in str(f.type)]
+            raise InputError(
+                f"symbolize[{key!r}]: unknown layer kind {kind!r}; "
+                f"accepted: {', '.join(KINDS)}, or {REPEAT_KEY}"
+            )
+        sizes = [
+            f.name
+            for f in dataclasses.fields(KINDS[kind])
+            if "Expr" in str(f.type)
+        ]
         if field not in sizes:
-            raise InputError(f"symbolize[{key!r}]: {kind} has no size {field!r}; "
-                             f"its sizes: {', '.join(sizes)}")
+            raise InputError(
+                f"symbolize[{key!r}]: {kind} has no size {field!r}; "
+                f"its sizes: {', '.join(sizes)}"
+            )
         return f"{kind}.{field}"
 
     def bind(self, symbol: sympy.Symbol, number: int, where: str) -> None:
         if symbol in self.found and self.found[symbol][0] != number:
             earlier, place = self.found[symbol]
-            raise InputError(f"{where}: symbol {symbol} would stand for {number} "
-                             f"here and for {earlier} at {place}; name them apart")
+            raise InputError(
+                f"{where}: symbol {symbol} would stand for {number} "
+                f"here and for {earlier} at {place}; name them apart"
+            )
         self.found.setdefault(symbol, (number, where))
 
     def replace(self, number: int, field: str, where: str) -> sympy.Expr | None:
@@ -589,8 +688,11 @@ class _Rules:
             return value if new is None else new
         if isinstance(value, tuple):
             items = tuple(self._value(v, field, where) for v in value)
-            return value if all(a is b for a, b in zip(items, value, strict=True)) \
+            return (
+                value
+                if all(a is b for a, b in zip(items, value, strict=True))
                 else items
+            )
         return value
 
     def times(self, number: int, path: str) -> sympy.Expr:
@@ -604,12 +706,16 @@ class _Rules:
             missing = expr.free_symbols - set(values)
             if missing:
                 names = ", ".join(sorted(str(s) for s in missing))
-                raise InputError(f"{origin}: {expr} uses {names}, which no number "
-                                 "in the module gives a value")
+                raise InputError(
+                    f"{origin}: {expr} uses {names}, which no number "
+                    "in the module gives a value"
+                )
             got = expr.xreplace(values)
             if got != number:
-                raise InputError(f"{origin}: {expr} = {got} at {where}, but the "
-                                 f"module's size there is {number}")
+                raise InputError(
+                    f"{origin}: {expr} = {got} at {where}, but the "
+                    f"module's size there is {number}"
+                )
         return values
 
     def meanings(self) -> dict[str, str]:
@@ -631,46 +737,82 @@ def _bias(linear: Any) -> bool:
 def _torch_nn(module: Any, nn: Any) -> Layer | None:
     """torch.nn's own layers, which the layer kinds mirror."""
     if isinstance(module, nn.Linear):
-        return Linear(module.in_features, module.out_features, bias=_bias(module))
+        return Linear(
+            module.in_features, module.out_features, bias=_bias(module)
+        )
     if isinstance(module, nn.Embedding | nn.EmbeddingBag):
         return Embedding(module.num_embeddings, module.embedding_dim)
     for cls, kind in ((nn.LSTM, LSTM), (nn.GRU, GRU), (nn.RNN, RNN)):
-        if type(module) is cls or (isinstance(module, cls) and cls is not nn.RNN):
+        if type(module) is cls or (
+            isinstance(module, cls) and cls is not nn.RNN
+        ):
             extra = {"proj_size": module.proj_size} if kind is LSTM else {}
-            return kind(module.input_size, module.hidden_size, module.num_layers,
-                        bias=module.bias, bidirectional=module.bidirectional, **extra)
-    for cls, kind in ((nn.Conv1d, Conv1d), (nn.Conv2d, Conv2d),
-                      (nn.ConvTranspose2d, ConvTranspose2d)):
+            return kind(
+                module.input_size,
+                module.hidden_size,
+                module.num_layers,
+                bias=module.bias,
+                bidirectional=module.bidirectional,
+                **extra,
+            )
+    for cls, kind in (
+        (nn.Conv1d, Conv1d),
+        (nn.Conv2d, Conv2d),
+        (nn.ConvTranspose2d, ConvTranspose2d),
+    ):
         if isinstance(module, cls):
             return _conv(module, kind)
     if isinstance(module, nn.LayerNorm):
-        return LayerNorm(tuple(module.normalized_shape),
-                         elementwise_affine=module.elementwise_affine,
-                         bias=module.bias is not None)
+        return LayerNorm(
+            tuple(module.normalized_shape),
+            elementwise_affine=module.elementwise_affine,
+            bias=module.bias is not None,
+        )
     if isinstance(module, nn.RMSNorm):
-        return RMSNorm(tuple(module.normalized_shape),
-                       elementwise_affine=module.elementwise_affine)
-    for cls, kind in ((nn.BatchNorm1d, BatchNorm1d), (nn.BatchNorm2d, BatchNorm2d)):
+        return RMSNorm(
+            tuple(module.normalized_shape),
+            elementwise_affine=module.elementwise_affine,
+        )
+    for cls, kind in (
+        (nn.BatchNorm1d, BatchNorm1d),
+        (nn.BatchNorm2d, BatchNorm2d),
+    ):
         if type(module) is cls:
-            return kind(module.num_features, affine=module.affine,
-                        track_running_stats=module.track_running_stats)
+            return kind(
+                module.num_features,
+                affine=module.affine,
+                track_running_stats=module.track_running_stats,
+            )
     if isinstance(module, nn.GroupNorm):
-        return GroupNorm(module.num_groups, module.num_channels, affine=module.affine,
-                         bias=module.affine and module.bias is not None)
+        return GroupNorm(
+            module.num_groups,
+            module.num_channels,
+            affine=module.affine,
+            bias=module.affine and module.bias is not None,
+        )
     if isinstance(module, nn.MultiheadAttention):
         e = module.embed_dim
         return MultiheadAttention(
-            e, module.num_heads, bias=module.in_proj_bias is not None,
+            e,
+            module.num_heads,
+            bias=module.in_proj_bias is not None,
             add_bias_kv=module.bias_k is not None,
             kdim=None if module.kdim == e else module.kdim,
-            vdim=None if module.vdim == e else module.vdim)
-    for cls, kind in ((nn.TransformerDecoderLayer, TransformerDecoderLayer),
-                      (nn.TransformerEncoderLayer, TransformerEncoderLayer)):
+            vdim=None if module.vdim == e else module.vdim,
+        )
+    for cls, kind in (
+        (nn.TransformerDecoderLayer, TransformerDecoderLayer),
+        (nn.TransformerEncoderLayer, TransformerEncoderLayer),
+    ):
         if isinstance(module, cls):
             attention = module.self_attn
-            return kind(attention.embed_dim, attention.num_heads,
-                        module.linear1.out_features, norm_first=module.norm_first,
-                        bias=_bias(module.linear1))
+            return kind(
+                attention.embed_dim,
+                attention.num_heads,
+                module.linear1.out_features,
+                norm_first=module.norm_first,
+                bias=_bias(module.linear1),
+            )
     return None
 
 
@@ -682,8 +824,14 @@ def _conv(module: Any, kind: type[Layer]) -> Layer:
             spacing[field] = value
     if kind is not ConvTranspose2d:
         spacing.pop("output_padding", None)
-    return kind(module.in_channels, module.out_channels, tuple(module.kernel_size),
-                groups=module.groups, bias=_bias(module), **spacing)
+    return kind(
+        module.in_channels,
+        module.out_channels,
+        tuple(module.kernel_size),
+        groups=module.groups,
+        bias=_bias(module),
+        **spacing,
+    )
 
 
 def _gpt2_conv1d(module: Any, nn: Any) -> Layer | None:
@@ -697,8 +845,12 @@ def _named_norm(module: Any, nn: Any) -> Layer | None:
     """A norm class of another library: a gain (and a shift) per feature."""
     cls = type(module).__name__
     own = dict(module.named_parameters(recurse=False))
-    if not cls.endswith(("Norm", "LayerNorm")) or set(own) - {"weight", "bias"} \
-            or "weight" not in own or own["weight"].dim() != 1:
+    if (
+        not cls.endswith(("Norm", "LayerNorm"))
+        or set(own) - {"weight", "bias"}
+        or "weight" not in own
+        or own["weight"].dim() != 1
+    ):
         return None
     features = own["weight"].shape[0]
     if "RMS" in cls or cls == "T5LayerNorm":
@@ -709,15 +861,19 @@ def _named_norm(module: Any, nn: Any) -> Layer | None:
 
 
 def _children_with_parameters(module: Any) -> dict[str, Any]:
-    return {name: child for name, child in module.named_children()
-            if any(True for _ in child.parameters())}
+    return {
+        name: child
+        for name, child in module.named_children()
+        if any(True for _ in child.parameters())
+    }
 
 
 def _grouped_query_attention(module: Any, nn: Any) -> Layer | None:
     """Attention with ``q_proj``, ``k_proj``, ``v_proj`` and ``o_proj``."""
     children = _children_with_parameters(module)
     if set(children) != {"q_proj", "k_proj", "v_proj", "o_proj"} or not all(
-            isinstance(c, nn.Linear) for c in children.values()):
+        isinstance(c, nn.Linear) for c in children.values()
+    ):
         return None
     head = getattr(module, "head_dim", None)
     if not isinstance(head, int) or head < 1:
@@ -725,23 +881,33 @@ def _grouped_query_attention(module: Any, nn: Any) -> Layer | None:
     q, k = children["q_proj"], children["k_proj"]
     heads, kv_heads = q.out_features // head, k.out_features // head
     return GroupedQueryAttention(
-        q.in_features, heads, None if kv_heads == heads else kv_heads,
-        None if heads * head == q.in_features else head, bias=_bias(q))
+        q.in_features,
+        heads,
+        None if kv_heads == heads else kv_heads,
+        None if heads * head == q.in_features else head,
+        bias=_bias(q),
+    )
 
 
 def _gated_feed_forward(module: Any, nn: Any) -> Layer | None:
     """A gated linear unit block: ``gate_proj``, ``up_proj``, ``down_proj``."""
     children = _children_with_parameters(module)
     if set(children) != {"gate_proj", "up_proj", "down_proj"} or not all(
-            isinstance(c, nn.Linear) for c in children.values()):
+        isinstance(c, nn.Linear) for c in children.values()
+    ):
         return None
     gate = children["gate_proj"]
-    return GatedFeedForward(gate.in_features, gate.out_features, bias=_bias(gate))
+    return GatedFeedForward(
+        gate.in_features, gate.out_features, bias=_bias(gate)
+    )
 
 
 def _top_k(module: Any) -> int | None:
-    for owner in (module, getattr(module, "gate", None), getattr(module, "router",
-                                                                  None)):
+    for owner in (
+        module,
+        getattr(module, "gate", None),
+        getattr(module, "router", None),
+    ):
         for attribute in ("top_k", "num_experts_per_tok"):
             value = getattr(owner, attribute, None)
             if isinstance(value, int) and value > 0:
@@ -763,26 +929,39 @@ def _mixture_of_experts(module: Any, nn: Any):
     if isinstance(experts, nn.ModuleList):
         if len(experts) != experts_count:
             return None
-        first = _gated_feed_forward(experts[0], nn) or _feed_forward(experts[0], nn)
+        first = _gated_feed_forward(experts[0], nn) or _feed_forward(
+            experts[0], nn
+        )
         if first is None:
             return None
-        return MixtureOfExperts(d_model, first.dim_feedforward, experts_count, top_k,
-                                gated=isinstance(first, GatedFeedForward),
-                                bias=first.bias)
+        return MixtureOfExperts(
+            d_model,
+            first.dim_feedforward,
+            experts_count,
+            top_k,
+            gated=isinstance(first, GatedFeedForward),
+            bias=first.bias,
+        )
 
     # Fused experts: gate and up projections in one tensor, down in another.
     fused = dict(experts.named_parameters())
     if set(fused) != {"gate_up_proj", "down_proj"}:
         return None
     inner = fused["down_proj"].numel() // (experts_count * d_model)
-    layer = MixtureOfExperts(d_model, inner, experts_count, top_k, gated=True,
-                             bias=False)
+    layer = MixtureOfExperts(
+        d_model, inner, experts_count, top_k, gated=True, bias=False
+    )
     each = range(experts_count)
     names = {
         "gate.weight": ("gate.weight",),
         "experts.gate_up_proj": tuple(
-            f"experts.{k}.{p}.weight" for k in each for p in ("gate_proj", "up_proj")),
-        "experts.down_proj": tuple(f"experts.{k}.down_proj.weight" for k in each),
+            f"experts.{k}.{p}.weight"
+            for k in each
+            for p in ("gate_proj", "up_proj")
+        ),
+        "experts.down_proj": tuple(
+            f"experts.{k}.down_proj.weight" for k in each
+        ),
     }
     return layer, names
 
@@ -791,13 +970,19 @@ def _feed_forward(module: Any, nn: Any) -> Layer | None:
     """Two linear maps named ``linear1`` and ``linear2``, as torch.nn's blocks."""
     children = _children_with_parameters(module)
     if set(children) != {"linear1", "linear2"} or not all(
-            isinstance(c, nn.Linear) for c in children.values()):
+        isinstance(c, nn.Linear) for c in children.values()
+    ):
         return None
     first = children["linear1"]
     return FeedForward(first.in_features, first.out_features, bias=_bias(first))
 
 
 _MATCHERS: tuple[Callable[[Any, Any], Any], ...] = (
-    _torch_nn, _gpt2_conv1d, _named_norm, _grouped_query_attention,
-    _gated_feed_forward, _feed_forward, _mixture_of_experts,
+    _torch_nn,
+    _gpt2_conv1d,
+    _named_norm,
+    _grouped_query_attention,
+    _gated_feed_forward,
+    _feed_forward,
+    _mixture_of_experts,
 )

@@ -73,11 +73,15 @@ def assert_parameter_count(
     overrides = {}
     for name, value in (values or {}).items():
         if name not in table:
-            raise InputError(f"values: unknown symbol {name!r}; declared symbols: "
-                             + ", ".join(table))
+            raise InputError(
+                f"values: unknown symbol {name!r}; declared symbols: "
+                + ", ".join(table)
+            )
         overrides[table[name]] = (
             parse_expression(value, table, where=f"values[{name!r}]")
-            if isinstance(value, str) else sympy.Integer(value))
+            if isinstance(value, str)
+            else sympy.Integer(value)
+        )
     result = evaluate(derivation, convention, overrides)
     derived = result.numbers.value()
     owners = _owners(module)
@@ -89,42 +93,70 @@ def assert_parameter_count(
     paths = _paths(module)
     rows = [["", "node", "formula", "derived", "module", "difference"]]
     claimed: set[str] = set()
-    for part, number in zip(result.count.parts, result.numbers.parts, strict=True):
+    for part, number in zip(
+        result.count.parts, result.numbers.parts, strict=True
+    ):
         value = int(number.expression)
         path = _match(part.name, paths)
         if path is None:
-            rows.append(["?", part.name, str(closed_form(part.expression)),
-                         f"{value:,}", "", ""])
+            rows.append(
+                [
+                    "?",
+                    part.name,
+                    str(closed_form(part.expression)),
+                    f"{value:,}",
+                    "",
+                    "",
+                ]
+            )
             continue
-        inside = {p for p in owners if p == path or p.startswith(path + ".")
-                  or not path}
+        inside = {
+            p
+            for p in owners
+            if p == path or p.startswith(path + ".") or not path
+        }
         claimed |= inside
         own = sum(owners[p] for p in inside)
         gap = own - value
-        rows.append(["*" if gap else "", part.name,
-                     str(closed_form(part.expression)), f"{value:,}", f"{own:,}",
-                     f"{gap:+,}" if gap else ""])
+        rows.append(
+            [
+                "*" if gap else "",
+                part.name,
+                str(closed_form(part.expression)),
+                f"{value:,}",
+                f"{own:,}",
+                f"{gap:+,}" if gap else "",
+            ]
+        )
 
     name = type(module).__name__
-    lines = [f"{name} has {built:,} parameters; {derivation.name} gives "
-             f"{derived:,} under the {result.convention.value} convention "
-             f"(module - derived = {built - derived:+,})"]
+    lines = [
+        f"{name} has {built:,} parameters; {derivation.name} gives "
+        f"{derived:,} under the {result.convention.value} convention "
+        f"(module - derived = {built - derived:+,})"
+    ]
     lines += ["  " + line for line in _table(rows)]
     unmatched: dict[str, int] = {}
     for path in owners.keys() - claimed:
         top = path.split(".")[0]
         unmatched[top] = unmatched.get(top, 0) + owners[path]
     if unmatched:
-        lines.append("  module parameters no node names: " + ", ".join(
-            f"{top} {count:,}" for top, count in sorted(unmatched.items())))
+        lines.append(
+            "  module parameters no node names: "
+            + ", ".join(
+                f"{top} {count:,}" for top, count in sorted(unmatched.items())
+            )
+        )
     given = ", ".join(f"{s}={v}" for s, v in result.values.items())
     lines.append(f"  values: {given}")
     for other in Convention:
         if other is not result.convention:
             count = evaluate(derivation, other, overrides).numbers.value()
             if count == built:
-                lines.append(f"  under the {other.value} convention the derivation "
-                             f"gives {count:,}: the module's count")
+                lines.append(
+                    f"  under the {other.value} convention the derivation "
+                    f"gives {count:,}: the module's count"
+                )
     raise AssertionError("\n".join(lines))
 
 
@@ -150,8 +182,9 @@ def _table(rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     right = {3, 4, 5}
     return [
-        "  ".join(cell.rjust(w) if i in right else cell.ljust(w)
-                  for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-                  ).rstrip()
+        "  ".join(
+            cell.rjust(w) if i in right else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
         for row in rows
     ]

@@ -53,15 +53,23 @@ class Opaque(Layer):
 
     def __post_init__(self) -> None:
         names, shapes = self.names, self.shapes
-        if not isinstance(names, tuple | list) or not isinstance(shapes, tuple | list):
-            raise InputError("Opaque: names and shapes are lists, one shape per name")
+        if not isinstance(names, tuple | list) or not isinstance(
+            shapes, tuple | list
+        ):
+            raise InputError(
+                "Opaque: names and shapes are lists, one shape per name"
+            )
         if len(names) != len(shapes) or not names:
-            raise InputError(f"Opaque: {len(names)} names and {len(shapes)} shapes; "
-                             "give one shape per name, at least one tensor")
+            raise InputError(
+                f"Opaque: {len(names)} names and {len(shapes)} shapes; "
+                "give one shape per name, at least one tensor"
+            )
         for name in names:
             if not isinstance(name, str) or not _NAME.fullmatch(name):
-                raise InputError(f"Opaque: tensor name {name!r} is not accepted; "
-                                 "names are letters, digits and '_', joined by '.'")
+                raise InputError(
+                    f"Opaque: tensor name {name!r} is not accepted; "
+                    "names are letters, digits and '_', joined by '.'"
+                )
         if len(set(names)) != len(names):
             raise InputError(f"Opaque: tensor names repeat: {', '.join(names)}")
         if not isinstance(self.module, str):
@@ -69,10 +77,14 @@ class Opaque(Layer):
         checked = []
         for name, shape in zip(names, shapes, strict=True):
             if not isinstance(shape, tuple | list):
-                raise InputError(f"Opaque: the shape of {name!r} is not a list of "
-                                 "sizes")
-            checked.append(tuple(size(s, f"shape of {name}", layer=self.kind)
-                                 for s in shape))
+                raise InputError(
+                    f"Opaque: the shape of {name!r} is not a list of sizes"
+                )
+            checked.append(
+                tuple(
+                    size(s, f"shape of {name}", layer=self.kind) for s in shape
+                )
+            )
         object.__setattr__(self, "names", tuple(names))
         object.__setattr__(self, "shapes", tuple(checked))
 
@@ -85,7 +97,10 @@ class Opaque(Layer):
 
     def tensors(self, convention: Convention | str = Convention.PAPER):
         return tuple(
-            Tensor(name, shape, role="bias" if "bias" in name.rpartition(".")[2]
-                   else "weight")
+            Tensor(
+                name,
+                shape,
+                role="bias" if "bias" in name.rpartition(".")[2] else "weight",
+            )
             for name, shape in zip(self.names, self.shapes, strict=True)
         )

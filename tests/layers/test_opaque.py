@@ -26,14 +26,17 @@ def test_sizes_may_be_symbols_and_a_scalar_has_no_sizes():
     assert layer.count() == 2 * d**2 + 1
 
 
-@pytest.mark.parametrize("names, shapes, message", [
-    (("weight",), ((3,), (4,)), "1 names and 2 shapes"),
-    ((), (), "at least one tensor"),
-    (("weight", "weight"), ((3,), (4,)), "names repeat"),
-    (("a b",), ((3,),), "is not accepted"),
-    (("w",), ((0,),), "not a positive integer"),
-    (("w",), (3,), "not a list of sizes"),
-])
+@pytest.mark.parametrize(
+    "names, shapes, message",
+    [
+        (("weight",), ((3,), (4,)), "1 names and 2 shapes"),
+        ((), (), "at least one tensor"),
+        (("weight", "weight"), ((3,), (4,)), "names repeat"),
+        (("a b",), ((3,),), "is not accepted"),
+        (("w",), ((0,),), "not a positive integer"),
+        (("w",), (3,), "not a list of sizes"),
+    ],
+)
 def test_malformed_tensors_are_refused(names, shapes, message):
     with pytest.raises(InputError, match=message):
         Opaque(names, shapes)
@@ -63,20 +66,27 @@ kind = "Opaque"
 
 def test_a_derivation_file_declares_one(tmp_path):
     path = tmp_path / "odd.toml"
-    path.write_text(FILE.format(fields='names = ["weight", "gain.scale"]\n'
-                                       'shapes = [["d", 3], []]\nmodule = "Gate"'))
+    path.write_text(
+        FILE.format(
+            fields='names = ["weight", "gain.scale"]\n'
+            'shapes = [["d", 3], []]\nmodule = "Gate"'
+        )
+    )
     derivation = load_derivation(path)
     layer = derivation.network.layer("odd")
     assert layer.module == "Gate" and layer.count() == 3 * dimension("d") + 1
 
 
-@pytest.mark.parametrize("fields, key", [
-    ('names = "weight"\nshapes = [[3]]', "layers.odd.names"),
-    ('names = [3]\nshapes = [[3]]', "layers.odd.names[0]"),
-    ('names = ["w"]\nshapes = [3]', "layers.odd.shapes[0]"),
-    ('names = ["w"]\nshapes = [["e"]]', "layers.odd.shapes[0][0]"),
-    ('names = ["w"]\nshapes = [[3]]\nmodule = 4', "layers.odd.module"),
-])
+@pytest.mark.parametrize(
+    "fields, key",
+    [
+        ('names = "weight"\nshapes = [[3]]', "layers.odd.names"),
+        ("names = [3]\nshapes = [[3]]", "layers.odd.names[0]"),
+        ('names = ["w"]\nshapes = [3]', "layers.odd.shapes[0]"),
+        ('names = ["w"]\nshapes = [["e"]]', "layers.odd.shapes[0][0]"),
+        ('names = ["w"]\nshapes = [[3]]\nmodule = 4', "layers.odd.module"),
+    ],
+)
 def test_a_file_with_bad_tensors_names_the_key(tmp_path, fields, key):
     path = tmp_path / "odd.toml"
     path.write_text(FILE.format(fields=fields))
