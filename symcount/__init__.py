@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from symcount.count import ParameterCount, count_parameters
     from symcount.errors import SymcountError
     from symcount.graph import Network
+    from symcount.hf_config import load_hf_config
     from symcount.layers import (
         GRU,
         LSTM,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     )
     from symcount.render import render_report
     from symcount.solve import solve_for
+    from symcount.torch_import import from_torch
 
 _HOMES = {
     "GRU": "symcount.layers",
@@ -50,6 +52,8 @@ _HOMES = {
     "count_parameters": "symcount.count",
     "render_report": "symcount.render",
     "solve_for": "symcount.solve",
+    "from_torch": "symcount.torch_import",
+    "load_hf_config": "symcount.hf_config",
 }
 
 __all__ = [
@@ -66,6 +70,8 @@ __all__ = [
     "SymcountError",
     "TransformerEncoderLayer",
     "count_parameters",
+    "from_torch",
+    "load_hf_config",
     "render_report",
     "solve_for",
 ]

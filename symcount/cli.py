@@ -155,14 +155,40 @@ def _parser() -> argparse.ArgumentParser:
                 "HuggingFace) on the meta device and compare its parameter count "
                 "with the derived one, under the pytorch convention")
     _add_derivation_options(p, convention=False)
+
+    p = command("export", _run_export, "write a derivation file from a catalogue "
+                "entry, a HuggingFace config or a PyTorch module")
+    p.add_argument("derivation", nargs="?", metavar="NAME|PATH",
+                   help="a catalogue name or a .toml file")
+    _add_hf_options(p)
+    p.add_argument("--module", metavar="PACKAGE.MODULE:FACTORY",
+                   help="import PACKAGE.MODULE and call FACTORY() for the model: "
+                        "this runs that code; the model is built on the meta device")
+    p.add_argument("--symbolize", action="append", default=[],
+                   metavar="N=NAME|KIND.FIELD=NAME",
+                   help="with --module: name a size, e.g. 768=d_model, "
+                        "3072=4*d_model or LSTM.hidden_size=n (repeatable; "
+                        "default: name every size that repeats)")
+    p.add_argument("--name", help="with --module: the network's name")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="the file to write (default: print it)")
     return parser
+
+
+def _add_hf_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hf-config", metavar="FILE",
+                   help="a HuggingFace config.json instead of NAME|PATH")
+    p.add_argument("--hf-class", metavar="NAME",
+                   help="with --hf-config: the model class to count (default: "
+                        "the file's architectures, else the family's usual one)")
 
 
 def _add_derivation_options(
     p: argparse.ArgumentParser, *, json: bool = True, convention: bool = True
 ) -> None:
-    p.add_argument("derivation", metavar="NAME|PATH",
+    p.add_argument("derivation", metavar="NAME|PATH", nargs="?",
                    help="a catalogue name (see 'symcount list') or a .toml file")
+    _add_hf_options(p)
     if convention:
         p.add_argument("--convention", choices=_CONVENTIONS,
                        help="bias convention (default: the derivation's own)")
@@ -186,15 +212,33 @@ def _emit(
         print(text())
 
 
-def _evaluate(args: argparse.Namespace):
+def _load(args: argparse.Namespace):
+    """The derivation named by NAME|PATH, or built from ``--hf-config``."""
     from symcount.derivation import load_derivation
+    from symcount.errors import InputError
+
+    if args.hf_config is not None:
+        if args.derivation is not None:
+            raise InputError("give NAME|PATH or --hf-config FILE, not both")
+        from symcount.hf_config import load_hf_config
+
+        return load_hf_config(args.hf_config, model_class=args.hf_class)
+    if args.hf_class is not None:
+        raise InputError("--hf-class goes with --hf-config FILE")
+    if args.derivation is None:
+        raise InputError("a derivation is required: NAME|PATH (see 'symcount "
+                         "list'), or --hf-config config.json")
+    return load_derivation(args.derivation)
+
+
+def _evaluate(args: argparse.Namespace):
     from symcount.errors import InputError
     from symcount.evaluate import evaluate
 
     plot = getattr(args, "plot", None)
     if plot and not plot.lower().endswith((".pdf", ".png")):
         raise InputError(f"--plot {plot}: write a .pdf or a .png file")
-    derivation = load_derivation(args.derivation)
+    derivation = _load(args)
     overrides = _assignments(args.assignments, derivation.symbol_table)
     try:
         derivation.check_values(overrides)
@@ -447,12 +491,73 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_verify(args: argparse.Namespace) -> int:
-    from symcount.derivation import load_derivation
     from symcount.summary import verify_json, verify_table
     from symcount.verify import verify
 
-    derivation = load_derivation(args.derivation)
+    derivation = _load(args)
     overrides = _assignments(args.assignments, derivation.symbol_table)
     result = verify(derivation, overrides)
     _emit(args, lambda: verify_json(result), lambda: verify_table(result))
     return 0 if result.agrees else 1
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    import warnings
+
+    from symcount.derivation import load_derivation
+    from symcount.errors import InputError
+    from symcount.export import derivation_toml, imported_derivation
+
+    sources = [args.derivation, args.hf_config, args.module]
+    if sum(source is not None for source in sources) != 1:
+        raise InputError("give one of NAME|PATH, --hf-config FILE or --module "
+                         "PACKAGE.MODULE:FACTORY")
+    if args.module is None and (args.symbolize or args.name):
+        raise InputError("--symbolize and --name go with --module")
+    if args.module is not None:
+        from symcount.torch_import import call_factory, from_torch
+
+        model = call_factory(args.module)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            network = from_torch(model, name=args.name,
+                                 symbolize=_symbolize(args.symbolize))
+        for warning in caught:
+            print(f"symcount: warning: {warning.message}", file=sys.stderr)
+        built = sum(p.numel() for p in model.parameters())
+        derivation = imported_derivation(network, source=args.module, built=built)
+    elif args.derivation is not None and ":" in args.derivation and not \
+            args.derivation.endswith(".toml"):
+        raise InputError(f"{args.derivation!r} looks like a module; to import it "
+                         f"and call it (this runs its code): --module "
+                         f"{args.derivation}")
+    else:
+        derivation = _load(args)
+
+    text = derivation_toml(derivation)
+    if args.output is None:
+        print(text, end="")
+        return 0
+    with open(args.output, "w", encoding="utf-8") as file:
+        file.write(text)
+    loaded = load_derivation(args.output)
+    print(f"wrote {args.output}: {len(loaded.network)} nodes, "
+          f"{len(loaded.symbols)} symbols; try: symcount derive {args.output}")
+    return 0
+
+
+def _symbolize(texts: list[str]) -> dict[int | str, str] | str:
+    """``--symbolize`` options as from_torch takes them; none means 'auto'."""
+    from symcount.errors import InputError
+
+    if not texts:
+        return "auto"
+    rules: dict[int | str, str] = {}
+    for text in texts:
+        key, sep, value = text.partition("=")
+        key = key.strip()
+        if not sep or not key or not value.strip():
+            raise InputError(f"--symbolize {text}: expected N=NAME or "
+                             "KIND.FIELD=NAME, e.g. --symbolize 768=d_model")
+        rules[int(key) if key.isdigit() else key] = value.strip()
+    return rules

@@ -90,6 +90,7 @@ _CLAIM_KEYS = {"name", "of", "quote", "value", "rounding", "convention", "note"}
 _VERIFY_KEYS = {"class", "config", "parts"}
 _RESERVED = {"ceil", "floor", "max", "min"}
 _SYMBOL = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_DERIVATION_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*")
 _MAX_FILE_BYTES = 1_000_000
 _MAX_SYMBOLS = 200
 _MAX_ENTRIES = 2000
@@ -115,7 +116,7 @@ class SymbolInfo:
     symbol: sympy.Symbol
     meaning: str
     value: sympy.Expr | None
-    line: int | None = None
+    line: int | None = dataclasses.field(default=None, compare=False)
     approximate: bool = False
 
 
@@ -654,11 +655,15 @@ class _Loader:
     def name(self, value: object, key: Key, what: str) -> str:
         """A node or derivation name: a TOML bare key, safe in keys and file names."""
         text = self.text(value, key)
-        if not BARE_KEY.fullmatch(text):
+        # A derivation's name may hold dots, as in "gpt3-2.7b"; a node's may not,
+        # since "node.tensor" names a tensor.
+        allowed = _DERIVATION_NAME if what == "derivation" else BARE_KEY
+        if not allowed.fullmatch(text):
+            marks = "'_', '-' and '.'" if what == "derivation" else "'_' and '-'"
             raise self.error(
                 key,
                 f"{_short(text)!r} is not a valid {what} name; "
-                "use letters, digits, '_' and '-'",
+                f"use letters, digits, {marks}",
             )
         return text
 
@@ -707,6 +712,33 @@ class _Loader:
             )
         self.sizes.append(Size(dotted(key), self.line(key), expr))
         return expr
+
+    def argument(self, value: object, key: Key, kind: str) -> Any:
+        """A layer argument by its field's type: a flag, text, sizes or a size.
+
+        Text fields and arrays of arrays serve the ``Opaque`` kind, whose
+        tensors are named and shaped in the file.
+        """
+        if "bool" in kind:
+            return self.boolean(value, key)
+        if kind == "str":
+            return self.text(value, key)
+        if kind == "tuple[str, ...]":
+            items = self.entries(value, key, example='["weight", "bias"]')
+            return tuple(self.text(v, (*key, i)) for i, v in enumerate(items))
+        if kind.startswith("tuple[tuple["):
+            rows = self.entries(value, key, example="[[4, 8], [4]]")
+            return tuple(
+                tuple(
+                    self.size(v, (*key, i, j))
+                    for j, v in enumerate(self.entries(row, (*key, i)))
+                )
+                for i, row in enumerate(rows)
+            )
+        if "tuple" in kind and isinstance(value, list):
+            items = self.entries(value, key)
+            return tuple(self.size(v, (*key, i)) for i, v in enumerate(items))
+        return self.size(value, key)
 
     def convention(self, value: object, key: Key) -> Convention:
         text = self.text(value, key)
@@ -934,21 +966,9 @@ class _Loader:
             arguments: dict[str, Any] = {}
             for field, spec in fields.items():
                 if field in entry:
-                    if "bool" in str(spec.type):
-                        arguments[field] = self.boolean(
-                            entry[field], (*where, field)
-                        )
-                    elif "tuple" in str(spec.type) and isinstance(
-                        entry[field], list
-                    ):
-                        arguments[field] = tuple(
-                            self.size(item, (*where, field, i))
-                            for i, item in enumerate(entry[field])
-                        )
-                    else:
-                        arguments[field] = self.size(
-                            entry[field], (*where, field)
-                        )
+                    arguments[field] = self.argument(
+                        entry[field], (*where, field), str(spec.type)
+                    )
                 elif field == kind.input_field:
                     arguments[field] = None
             group = entry.get("group")
@@ -1313,6 +1333,9 @@ class _Loader:
             where = (*key, "config", option)
             if isinstance(setting, bool):
                 config[option] = setting
+            elif isinstance(setting, dict) and set(setting) == {"text"}:
+                # Text passed to the config as it is, such as an activation.
+                config[option] = self.text(setting["text"], (*where, "text"))
             elif isinstance(setting, list):
                 config[option] = [
                     self.expression(item, (*where, i))

@@ -56,6 +56,7 @@ from symcount.layers import (
     Linear,
     MixtureOfExperts,
     MultiheadAttention,
+    Opaque,
     RMSNorm,
     RotaryEmbedding,
     SinusoidalPositionalEncoding,
@@ -177,14 +178,16 @@ def _integer(expr: sympy.Expr, values: Mapping, where: str) -> int:
 
 def _numeric(layer: Layer, values: Mapping, node: str) -> Layer:
     """The layer with every symbolic size replaced by its value."""
-    changes: dict[str, Any] = {}
-    for field in dataclasses.fields(layer):
-        value = getattr(layer, field.name)
-        where = f"node {node!r}: {field.name}"
+
+    def number(value: Any, where: str) -> Any:
         if isinstance(value, sympy.Basic):
-            changes[field.name] = _integer(value, values, where)
-        elif isinstance(value, tuple):
-            changes[field.name] = tuple(_integer(v, values, where) for v in value)
+            return _integer(value, values, where)
+        if isinstance(value, tuple):  # sizes, or an Opaque layer's shapes
+            return tuple(number(v, where) for v in value)
+        return value
+
+    changes = {f.name: number(getattr(layer, f.name), f"node {node!r}: {f.name}")
+               for f in dataclasses.fields(layer)}
     return dataclasses.replace(layer, **changes)
 
 
@@ -255,7 +258,7 @@ def _verify_hf(derivation: Derivation, numbers, values) -> Implementation:
         where = f"verify.config.{option}"
         if isinstance(value, list):
             config[option] = [_integer(v, values, where) for v in value]
-        elif isinstance(value, bool):
+        elif isinstance(value, bool | str):  # a flag, or text such as an activation
             config[option] = value
         else:
             config[option] = _integer(value, values, where)
@@ -464,3 +467,19 @@ def _(layer: Bottleneck):
             nn.Conv2d(f.inplanes, out, 1, stride=f.stride, bias=False),
             nn.BatchNorm2d(out))
     return _children(**children)
+
+
+@_module.register(Opaque)
+def _(layer: Opaque):
+    torch = _torch()
+    root = _children()
+    for name, shape in zip(layer.names, layer.shapes, strict=True):
+        *path, leaf = name.split(".")
+        owner = root
+        for part in path:
+            if not hasattr(owner, part):
+                owner.add_module(part, _children())
+            owner = getattr(owner, part)
+        owner.register_parameter(leaf, torch.nn.Parameter(torch.empty(
+            tuple(int(s) for s in shape))))
+    return root

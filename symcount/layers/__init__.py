@@ -14,6 +14,7 @@ from symcount.layers.feedforward import FeedForward, GatedFeedForward
 from symcount.layers.linear import Linear
 from symcount.layers.moe import MixtureOfExperts
 from symcount.layers.norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
+from symcount.layers.opaque import Opaque
 from symcount.layers.position import (
     PositionalEmbedding,
     RotaryEmbedding,
@@ -47,6 +48,7 @@ __all__ = [
     "Linear",
     "MixtureOfExperts",
     "MultiheadAttention",
+    "Opaque",
     "PositionalEmbedding",
     "RMSNorm",
     "RotaryEmbedding",
@@ -66,7 +68,7 @@ KINDS: dict[str, type[Layer]] = {
         FeedForward, GatedFeedForward,
         TransformerEncoderLayer, TransformerDecoderLayer,
         PositionalEmbedding, SinusoidalPositionalEncoding, RotaryEmbedding,
-        MixtureOfExperts, Bottleneck,
+        MixtureOfExperts, Bottleneck, Opaque,
     )
 }
 """Layer kinds by the name derivation files use for them."""

@@ -398,7 +398,7 @@ def _algebra(evaluation: Evaluation, values: Mapping[sympy.Symbol, sympy.Expr]):
             total,
             sorted(
                 total.free_symbols,
-                key=lambda s: (-sympy.degree(total, s), str(s)),
+                key=lambda s: (-_degree(total, [s]), str(s)),
             ),
             evaluate=False,
         )
@@ -409,7 +409,7 @@ def _algebra(evaluation: Evaluation, values: Mapping[sympy.Symbol, sympy.Expr]):
     symbols = sorted(total.free_symbols, key=str)
 
     def degree(term: sympy.Expr) -> int:
-        return sympy.Poly(term, *symbols).total_degree() if symbols else 0
+        return _degree(term, symbols) if symbols else 0
 
     top = max((degree(t) for t in terms), default=0)
     highest = sympy.Add(*(t for t in terms if degree(t) == top))
@@ -431,6 +431,17 @@ def _algebra(evaluation: Evaluation, values: Mapping[sympy.Symbol, sympy.Expr]):
         "degree": str(top),
         "largest": largest,
     }
+
+
+def _degree(expr: sympy.Expr, symbols: list[sympy.Symbol]) -> int:
+    """Total degree in ``symbols``: the numerator's less the denominator's, as
+    a symbol may divide (grouped-query attention's ``n_kv_head/n_head``)."""
+    numerator, denominator = sympy.fraction(sympy.together(expr))
+    try:
+        return (sympy.Poly(numerator, *symbols).total_degree()
+                - sympy.Poly(denominator, *symbols).total_degree())
+    except sympy.PolynomialError:
+        return 0
 
 
 def _numbers(
