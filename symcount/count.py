@@ -46,16 +46,18 @@ def closed_form(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _degree(expr: sympy.Expr, symbol: sympy.Symbol) -> int:
-    """The degree in ``symbol``, of the numerator if ``symbol`` also divides
-    (``c**2/g``, from grouped convolutions), and 0 inside ``ceil`` or ``floor``."""
-    try:
-        return int(sympy.degree(expr, symbol))
-    except sympy.PolynomialError:
-        numerator = sympy.together(expr).as_numer_denom()[0]
-        try:
-            return int(sympy.degree(numerator, symbol))
-        except sympy.PolynomialError:
-            return 0
+    """The highest power of ``symbol`` among the terms of an expanded count.
+
+    A power in a denominator (``c**2/g``, from grouped convolutions) or inside
+    ``ceil`` or ``floor`` counts as 0. Reading the terms is much cheaper than
+    building a polynomial, and this runs for every symbol of every count shown.
+    """
+    best = 0
+    for term in sympy.Add.make_args(expr):
+        power = term.as_powers_dict().get(symbol, sympy.S.Zero)
+        if power.is_Integer and power > best:
+            best = int(power)
+    return best
 
 
 @dataclass(frozen=True)

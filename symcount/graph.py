@@ -42,7 +42,7 @@ class Block:
 
 
 def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
-    return sympy.expand(a - b) == 0
+    return a == b or sympy.expand(a - b) == 0
 
 
 class Network:
