@@ -273,7 +273,7 @@ def count_parameters(
         times = network.times(v)
         own = sympy.Add(*(t.numel for t in tensors[v] if t.name not in tied[v]))
         every = sympy.Add(*(t.numel for t in tensors[v]))
-        idle = sympy.expand(layer.count(convention) - layer.active_count(convention))
+        idle = layer.idle_count(convention)
         kept = sympy.Add(*(t.numel for t in layer.buffers(convention)))
         parts.append(
             Part(

@@ -133,7 +133,23 @@ class Layer:
             >>> Linear(d, n).active_count()
             d*n
         """
-        return self.count(convention)
+        return sympy.expand(self.count(convention) - self.idle_count(convention))
+
+    def idle_count(
+        self, convention: Convention | str = Convention.PAPER
+    ) -> sympy.Expr:
+        """Parameters one token leaves unused: the experts it is not routed to.
+
+        Zero unless the layer routes, so counting a network costs nothing extra
+        for the layers that do not.
+
+        Example:
+            >>> from symcount.layers import Linear
+            >>> from symcount.symbols import d, n
+            >>> Linear(d, n).idle_count()
+            0
+        """
+        return sympy.S.Zero
 
     def count(self, convention: Convention | str = Convention.PAPER) -> sympy.Expr:
         """The number of parameters: the sum of the tensors' sizes, expanded.
@@ -145,7 +161,7 @@ class Layer:
             V_tgt*d + V_tgt
         """
         convention = Convention.parse(convention)
-        return sympy.expand(sum((t.numel for t in self.tensors(convention)), 0))
+        return sympy.expand(sympy.Add(*(t.numel for t in self.tensors(convention))))
 
     def _require_input(self) -> sympy.Expr:
         if self.input_dim is None:
@@ -228,7 +244,7 @@ class Composite(Layer):
             for t in layer.buffers(convention)
         )
 
-    def active_count(self, convention: Convention | str = Convention.PAPER):
+    def idle_count(self, convention: Convention | str = Convention.PAPER):
         convention = Convention.parse(convention)
-        active = (layer.active_count(convention) for layer in self.sublayers().values())
-        return sympy.expand(sum(active, sympy.Integer(0)))
+        idle = (layer.idle_count(convention) for layer in self.sublayers().values())
+        return sympy.expand(sympy.Add(*idle))

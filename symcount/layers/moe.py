@@ -89,7 +89,8 @@ class MixtureOfExperts(Layer):
             for t in self.expert().tensors(convention))
         return (router, *experts)
 
-    def active_count(self, convention: Convention | str = Convention.PAPER):
+    def idle_count(self, convention: Convention | str = Convention.PAPER):
+        # A token runs the router and top_k experts; the other experts idle.
         convention = Convention.parse(convention)
-        router = self.num_experts * self._require_input()
-        return sympy.expand(router + self.top_k * self.expert().count(convention))
+        unused = (self.num_experts - self.top_k) * self.expert().count(convention)
+        return sympy.expand(unused)
