@@ -300,16 +300,21 @@ def count_parameters(
         for tag in p.tags:
             tags.setdefault(tag, []).append(p.expression)
 
+    # Uses and active parameters equal the total unless something is tied or
+    # routed; a sum of thousands of terms is worth not sorting three times.
+    total = sympy.Add(*(p.expression for p in parts))
+    untied = all(p.uses == p.expression for p in parts)
+    unrouted = all(p.active == p.expression for p in parts)
     return ParameterCount(
         name=network.name,
         convention=convention,
         parts=tuple(parts),
-        total=sympy.Add(*(p.expression for p in parts)),
-        uses=sympy.Add(*(p.uses for p in parts)),
+        total=total,
+        uses=total if untied else sympy.Add(*(p.uses for p in parts)),
         groups=MappingProxyType({k: sympy.Add(*v) for k, v in groups.items()}),
         tags=MappingProxyType({k: sympy.Add(*v) for k, v in tags.items()}),
         buffers=sympy.Add(*(p.buffers for p in parts)),
-        active=sympy.Add(*(p.active for p in parts)),
+        active=total if unrouted else sympy.Add(*(p.active for p in parts)),
     )
 
 
