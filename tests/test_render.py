@@ -168,20 +168,20 @@ class TestSeq2seqPdf:
             assert files.overfull == ()
 
 
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """The injection derivation compiled once, and where `touch` would write."""
+    folder = tmp_path_factory.mktemp("injection")
+    marker = folder / "pwned"
+    text = INJECTION.read_text().replace("touch pwned", f"touch {marker}")
+    source = folder / "injection.toml"
+    source.write_text(text)
+    files = write_report(evaluate(load_derivation(source)), folder / "out", pdf=True)
+    return files, marker
+
+
 class TestInjection:
     """Text from a derivation file is printed literally; none of it runs."""
-
-    @pytest.fixture(scope="class")
-    def rendered(self, tmp_path_factory):
-        folder = tmp_path_factory.mktemp("injection")
-        marker = folder / "pwned"
-        text = INJECTION.read_text().replace("touch pwned", f"touch {marker}")
-        source = folder / "injection.toml"
-        source.write_text(text)
-        files = write_report(
-            evaluate(load_derivation(source)), folder / "out", pdf=True
-        )
-        return files, marker
 
     def test_compiles(self, rendered):
         files, _ = rendered
