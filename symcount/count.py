@@ -23,7 +23,7 @@ import sympy
 from symcount.conventions import Convention
 from symcount.errors import InputError, ShapeMismatchError
 from symcount.graph import Network
-from symcount.layers.base import Layer, Tensor
+from symcount.layers.base import Layer, Tensor, same_shape
 from symcount.symbols import substitute
 
 __all__ = ["ParameterCount", "Part", "count_parameters", "closed_form"]
@@ -257,10 +257,7 @@ def count_parameters(
             continue  # neither tensor exists under this convention, e.g. biases
         alias = _find_tensor(tie.alias, tensors)
         owner = _find_tensor(tie.owner, tensors)
-        if len(alias.shape) != len(owner.shape) or not all(
-            sympy.expand(a - b) == 0
-            for a, b in zip(alias.shape, owner.shape, strict=True)
-        ):
+        if not same_shape(alias.shape, owner.shape):
             raise ShapeMismatchError(
                 f"tie {tie.alias} -> {tie.owner}: shapes {alias.shape} and "
                 f"{owner.shape} differ"

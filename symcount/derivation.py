@@ -52,6 +52,7 @@ from symcount.expressions import (
 )
 from symcount.graph import Network
 from symcount.layers import KINDS, Layer, Tensor
+from symcount.layers.base import same_shape
 from symcount.symbols import as_expr, dimension
 from symcount.tomlkeys import BARE_KEY, Key, dotted, key_lines
 
@@ -1170,7 +1171,7 @@ class _Loader:
                         "does not exist but the other tensor does; tie tensors "
                         "that exist together",
                     )
-                if not _same_shape(alias.shape, owner.shape):
+                if not same_shape(alias.shape, owner.shape):
                     raise self.error(
                         ("ties", i),
                         f"tie {tie.alias} -> {tie.owner}: shapes "
@@ -1401,12 +1402,6 @@ def _tensor(
 ) -> Tensor | None:
     node, _, name = ref.partition(".")
     return tensors[node].get(name)
-
-
-def _same_shape(a: tuple[sympy.Expr, ...], b: tuple[sympy.Expr, ...]) -> bool:
-    return len(a) == len(b) and all(
-        sympy.expand(x - y) == 0 for x, y in zip(a, b, strict=True)
-    )
 
 
 def _shape(shape: tuple[sympy.Expr, ...]) -> str:

@@ -18,7 +18,7 @@ import networkx as nx
 import sympy
 
 from symcount.errors import CycleError, InputError, ShapeMismatchError
-from symcount.layers.base import Layer
+from symcount.layers.base import Layer, same_size
 from symcount.symbols import as_expr
 
 __all__ = ["Block", "Network", "Tie"]
@@ -39,10 +39,6 @@ class Block:
     name: str
     nodes: tuple[str, ...]
     times: sympy.Expr
-
-
-def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
-    return a == b or sympy.expand(a - b) == 0
 
 
 class Network:
@@ -226,10 +222,10 @@ class Network:
                     node=v,
                 )
             return layer.with_input_dim(outputs[0])
-        if len(sources) > 1 and _same(stated, sum(outputs, sympy.Integer(0))):
+        if len(sources) > 1 and same_size(stated, sum(outputs, sympy.Integer(0))):
             return layer
         for (u, _), output in zip(sources, outputs, strict=True):
-            if not _same(stated, output):
+            if not same_size(stated, output):
                 raise ShapeMismatchError(
                     f"node {v!r} states {layer.input_field}={stated} but its input "
                     f"from node {u!r} has size {output}",
@@ -244,7 +240,7 @@ class Network:
                 f"state edge {u} -> {v}: both nodes must be recurrent layers",
                 edge=(u, v),
             )
-        if not _same(*sizes):
+        if not same_size(*sizes):
             raise ShapeMismatchError(
                 f"state edge {u} -> {v}: hidden_size {sizes[0]} of {u!r} differs "
                 f"from hidden_size {sizes[1]} of {v!r}",
@@ -268,7 +264,7 @@ class Network:
             for v in entries:
                 for u in exits:
                     size_in, size_out = layers[v].input_dim, layers[u].output_dim
-                    if size_in is not None and not _same(size_in, size_out):
+                    if size_in is not None and not same_size(size_in, size_out):
                         raise ShapeMismatchError(
                             f"block {block.name!r} repeats, but its input {v!r} "
                             f"takes size {size_in} and its output {u!r} gives "

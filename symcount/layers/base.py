@@ -17,7 +17,16 @@ from symcount.conventions import Convention
 from symcount.errors import InputError, ShapeMismatchError
 from symcount.symbols import as_expr
 
-__all__ = ["Composite", "Layer", "Tensor", "flag", "size", "sizes"]
+__all__ = [
+    "Composite",
+    "Layer",
+    "Tensor",
+    "flag",
+    "same_shape",
+    "same_size",
+    "size",
+    "sizes",
+]
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,25 @@ class Tensor:
     def numel(self) -> sympy.Expr:
         """Number of scalar parameters: ``copies`` times the product of the shape."""
         return self.copies * sympy.Mul(*self.shape)
+
+
+def same_size(a: sympy.Expr, b: sympy.Expr) -> bool:
+    """Whether two sizes are equal for every value of their symbols.
+
+    Example:
+        >>> from symcount.layers.base import same_size
+        >>> from symcount.symbols import d
+        >>> same_size(2 * (d + 1), 2 * d + 2)
+        True
+    """
+    return a == b or sympy.expand(a - b) == 0
+
+
+def same_shape(a: tuple[sympy.Expr, ...], b: tuple[sympy.Expr, ...]) -> bool:
+    """Whether two tensor shapes are equal, size by size (see :func:`same_size`)."""
+    return len(a) == len(b) and all(
+        same_size(x, y) for x, y in zip(a, b, strict=True)
+    )
 
 
 def size(value: object, field: str, *, layer: str, optional: bool = False):
