@@ -10,17 +10,21 @@ import transformers
 from symcount.hf_config import FAMILIES
 
 
+def hf_model(model_type: str, cls: str, **config) -> torch.nn.Module:
+    """``transformers.<cls>`` built from ``config`` on the meta device."""
+    with warnings.catch_warnings(), torch.device("meta"):
+        warnings.simplefilter("ignore")
+        config = transformers.AutoConfig.for_model(model_type, **config)
+        return getattr(transformers, cls)(config)
+
+
 def hf_count(config: dict) -> tuple[str, int]:
     """The class the file names (or the family's first) and its numel() sum,
     built by transformers from the same dict on the meta device."""
     config = dict(config)
     model_type = config.pop("model_type")
     cls = config.pop("architectures", [FAMILIES[model_type].classes[0]])[0]
-    with warnings.catch_warnings(), torch.device("meta"):
-        warnings.simplefilter("ignore")
-        model = getattr(transformers, cls)(
-            transformers.AutoConfig.for_model(model_type, **config)
-        )
+    model = hf_model(model_type, cls, **config)
     return cls, sum(p.numel() for p in model.parameters())
 
 

@@ -8,7 +8,7 @@ import warnings
 import pytest
 import sympy
 import torch
-import transformers
+from hf_configs import hf_model
 from torch import nn
 
 from symcount import count_parameters
@@ -493,13 +493,6 @@ HF_MODELS = {
         ),
     ),
 }
-
-
-def hf_model(model_type: str, cls: str, **config) -> nn.Module:
-    with warnings.catch_warnings(), torch.device("meta"):
-        warnings.simplefilter("ignore")
-        config = transformers.AutoConfig.for_model(model_type, **config)
-        return getattr(transformers, cls)(config)
 
 
 class TestHuggingFaceModels:
